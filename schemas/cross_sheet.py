@@ -1,0 +1,238 @@
+"""Rules over several rows or sheets of one return. Each rule is a function of a ReturnView (typed
+frames, reference data, thresholds) yielding Findings; the registry in ``schemas.rules`` holds
+their ids, severities and messages."""
+
+from __future__ import annotations
+
+import math
+import re
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+import pandas as pd
+
+from toolkit.expected import unit_key
+
+if TYPE_CHECKING:
+    from toolkit.findings import Finding
+    from toolkit.validate.view import ReturnView
+
+CrossRule = Callable[["ReturnView"], Iterable["Finding"]]
+CROSS_RULES: list[CrossRule] = []
+
+
+def cross_rule(fn: CrossRule) -> CrossRule:
+    CROSS_RULES.append(fn)
+    return fn
+
+
+def _present(x: object) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x)) and x is not pd.NaT
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _by_project(v: "ReturnView", key: str, order: str) -> Iterator[tuple[str, pd.DataFrame]]:
+    frame = v.frame(key)
+    for code, group in frame.groupby("project_code", sort=False):
+        yield str(code), group.sort_values(order)
+
+
+# -- project budget ------------------------------------------------------------------------------
+@cross_rule
+def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
+    progress = v.frame("progress")
+    totals = progress.groupby("project_code")["disbursed"].sum(min_count=1)
+    for row, p in v.frame("projects").iterrows():
+        total = totals.get(p.project_code)
+        if not _present(total):
+            continue
+        received = p.budget_received if _present(p.budget_received) else 0.0
+        if received > 0 and total > received:
+            yield v.finding("project.overspent", "projects", row, "budget_used", total, item=p.project_code,
+                            expected=received)
+        if _present(p.budget_used):
+            tolerance = max(1.0, received * v.settings.budget_used_tolerance_pct / 100)
+            if abs(p.budget_used - total) > tolerance:
+                yield v.finding("project.budget-used-mismatch", "projects", row, "budget_used", item=p.project_code,
+                                expected=total)
+
+
+# -- progress reports ----------------------------------------------------------------------------
+@cross_rule
+def progress_sequence(v: "ReturnView") -> Iterator["Finding"]:
+    for code, group in _by_project(v, "progress", "report_no"):
+        last_pct, last_date, last_text = None, None, None
+        for row, r in group.iterrows():
+            item = f"{code}#{int(r.report_no)}"
+            filled = any(_present(r[c]) for c in ("report_date", "narrative", "progress_pct", "disbursed"))
+            if not filled:
+                yield v.finding("progress.report-missing", "progress", row, "report_date", "", item=item,
+                                expected=int(r.report_no))
+                continue
+            if _present(r.progress_pct):
+                if last_pct is not None and r.progress_pct < last_pct:
+                    yield v.finding("progress.decreasing", "progress", row, "progress_pct", item=item, expected=last_pct)
+                last_pct = r.progress_pct if last_pct is None else max(last_pct, r.progress_pct)
+                if r.progress_pct == 0 and _present(r.disbursed) and r.disbursed > 0:
+                    yield v.finding("progress.disbursed-at-zero", "progress", row, "disbursed", item=item)
+            if _present(r.report_date):
+                if last_date is not None and r.report_date < last_date:
+                    yield v.finding("progress.dates-out-of-order", "progress", row, "report_date", item=item,
+                                    expected=last_date.strftime("%d/%m/") + str(last_date.year + 543))
+                last_date = r.report_date
+            if r.schedule_status == "behind" and not _present(r.problems):
+                yield v.finding("progress.delay-without-problem", "progress", row, "problems", item=item)
+            if _present(r.narrative) and len(str(r.narrative)) > 20 and r.narrative == last_text:
+                yield v.finding("progress.copied-narrative", "progress", row, "narrative", item=item)
+            last_text = r.narrative if _present(r.narrative) else last_text
+
+
+@cross_rule
+def completion_matches_status(v: "ReturnView") -> Iterator["Finding"]:
+    latest = {}
+    for code, group in _by_project(v, "progress", "report_no"):
+        filled = group[group.progress_pct.notna()]
+        if len(filled):
+            latest[code] = (filled.index[-1], float(filled.progress_pct.iloc[-1]))
+    for row, p in v.frame("projects").iterrows():
+        if p.project_code not in latest or not _present(p.project_status):
+            continue
+        prow, pct = latest[p.project_code]
+        done = p.project_status == "completed"
+        if (pct >= 100) != done and p.project_status in ("completed", "in_progress", "not_started"):
+            yield v.finding("progress.complete-status-mismatch", "progress", prow, "progress_pct", pct,
+                            item=p.project_code, expected=v.ref.status_label("project", p.project_status))
+
+
+# -- plan steps ----------------------------------------------------------------------------------
+@cross_rule
+def plan_steps(v: "ReturnView") -> Iterator["Finding"]:
+    projects = v.frame("projects").set_index("project_code", drop=False)
+    for code, group in _by_project(v, "plan_steps", "step_no"):
+        first = group.index[0]
+        weights = group.weight_pct.dropna()
+        if len(weights) and abs(weights.sum() - 100) > v.settings.weight_sum_tolerance:
+            yield v.finding("plan.weights-sum", "plan_steps", first, "weight_pct", float(weights.sum()), item=code)
+        starts, ends = group.planned_start.dropna(), group.planned_end.dropna()
+        if len(group) >= 2 and len(starts) == len(group) and len(ends) == len(group) \
+                and starts.nunique() == 1 and ends.nunique() == 1 and starts.iloc[0] == ends.iloc[0]:
+            day = starts.iloc[0]
+            yield v.finding("plan.placeholder-dates", "plan_steps", first, "planned_start", item=code,
+                            value=f"{day.day}/{day.month}/{day.year + 543}")
+            continue
+        if code in projects.index:
+            p = projects.loc[code]
+            if isinstance(p, pd.DataFrame):
+                p = p.iloc[0]
+            if _present(p.start_date) and _present(p.end_date):
+                period = f"{p.start_date.date()} – {p.end_date.date()}"
+                for row, s in group.iterrows():
+                    for col in ("planned_start", "planned_end"):
+                        d = s[col]
+                        if _present(d) and not (p.start_date <= d <= p.end_date):
+                            yield v.finding("plan.outside-project", "plan_steps", row, col, item=f"{code}#{int(s.step_no)}",
+                                            expected=period)
+
+
+# -- KPIs ----------------------------------------------------------------------------------------
+def _kpi_units(v: "ReturnView") -> dict[str, str]:
+    return {str(r.kpi_code): unit_key(v.ref, str(r.unit)) or "" for _, r in v.frame("kpis").iterrows()}
+
+
+def _unit_range_findings(v: "ReturnView", key: str, column: str, unit: str, row: int, value: float, item: str):
+    u = v.ref.units.get(unit)
+    if u is None or not _present(value):
+        return
+    if u.kind == "level" and not (1 <= value <= 5 and float(value).is_integer()):
+        yield v.finding("kpi.level-range", key, row, column, item=item)
+    elif u.kind == "percent" and not 0 <= value <= 100:
+        yield v.finding("kpi.percent-range", key, row, column, item=item)
+
+
+@cross_rule
+def kpi_values(v: "ReturnView") -> Iterator["Finding"]:
+    units = _kpi_units(v)
+    quarters = v.frame("kpi_quarters")
+    for row, q in quarters.iterrows():
+        yield from _unit_range_findings(v, "kpi_quarters", "result", units.get(str(q.kpi_code), ""), row, q.result,
+                                        f"{q.kpi_code}#Q{int(q.quarter)}" if _present(q.quarter) else str(q.kpi_code))
+    for code, group in quarters.groupby("kpi_code", sort=False):
+        scored = group[group.result.notna() & group.score.notna()]
+        first_score: dict[float, str] = {}
+        for row, q in scored.sort_values("quarter").iterrows():
+            score = str(q.score)
+            if q.result in first_score and _squash(first_score[q.result]) != _squash(score):
+                yield v.finding("kpi.score-mismatch", "kpi_quarters", row, "score", q.result,
+                                item=f"{code}#Q{int(q.quarter)}", score=score, expected=first_score[q.result])
+            first_score.setdefault(q.result, score)
+    last_result = {}
+    for code, group in quarters.groupby("kpi_code", sort=False):
+        filled = group[group.result.notna()].sort_values("quarter")
+        if len(filled):
+            last_result[str(code)] = float(filled.result.iloc[-1])
+    for row, k in v.frame("kpis").iterrows():
+        code, unit = str(k.kpi_code), units.get(str(k.kpi_code), "")
+        yield from _unit_range_findings(v, "kpis", "achieved", unit, row, k.achieved, code)
+        if _present(k.achieved) and _present(k.target) and k.target > 0 and k.achieved > 0:
+            ratio = k.achieved / k.target
+            limit = v.settings.kpi_magnitude_ratio
+            if ratio >= limit or ratio <= 1 / limit:
+                yield v.finding("kpi.achieved-magnitude", "kpis", row, "achieved", item=code, expected=k.target)
+        if _present(k.achieved) and code in last_result and abs(k.achieved - last_result[code]) > 1e-9:
+            yield v.finding("kpi.achieved-vs-quarters", "kpis", row, "achieved", item=code, expected=last_result[code])
+        if unit and v.ref.units[unit].kind == "level" and _present(k.calc_method) and "นับจำนวน" in str(k.calc_method):
+            yield v.finding("kpi.unit-method-mismatch", "kpis", row, "unit", item=code,
+                            expected=str(k.calc_method)[:60])
+
+
+# -- reference names in text ---------------------------------------------------------------------
+_DISTRICT_OFFICE = re.compile(r"สำนักงานเขต\s?([ก-๙]+)")
+_GROUP = re.compile(r"กลุ่ม(?:เขต)?\s?(กรุง(?:เทพมหานคร|เทพ|ธน)(?:กลาง|ใต้|เหนือ|ตะวันออก)?)")
+_TEXT_COLUMNS = {"progress": ("narrative", "problems", "obstacles"), "kpis": ("summary", "factors", "obstacles"),
+                 "kpi_quarters": ("narrative",), "projects": ("remarks",)}
+
+
+def _closest_district(v: "ReturnView", token: str) -> tuple[float, str]:
+    best = (0.0, "")
+    for d in v.ref.districts.values():
+        ratio = SequenceMatcher(None, token[: len(d.name_th) + 2], d.name_th).ratio()
+        best = max(best, (ratio, d.name_th))
+    return best
+
+
+@cross_rule
+def reference_names(v: "ReturnView") -> Iterator["Finding"]:
+    names = sorted((d.name_th for d in v.ref.districts.values()), key=len, reverse=True)
+    canonical_groups = {th for th, _, _ in v.ref.groups.values()}
+    for key, columns in _TEXT_COLUMNS.items():
+        frame = v.frame(key)
+        spec_id = frame.columns[0]
+        for row, r in frame.iterrows():
+            for col in columns:
+                text = r[col]
+                if not _present(text):
+                    continue
+                seen = set()
+                for m in _DISTRICT_OFFICE.finditer(str(text)):
+                    token = m.group(1)
+                    if any(token.startswith(n) for n in names) or token in seen:
+                        continue
+                    ratio, suggestion = _closest_district(v, token)
+                    if ratio >= v.settings.name_match_cutoff:
+                        seen.add(token)
+                        yield v.finding("ref.unknown-district", key, row, col, f"สำนักงานเขต{token}",
+                                        item=f"{r[spec_id]}#{row}:{token}",
+                                        suggestion_th=f" (หรือหมายถึง สำนักงานเขต{suggestion}?)",
+                                        suggestion_en=f" (did you mean {suggestion}?)")
+                for m in _GROUP.finditer(str(text)):
+                    name = m.group(1)
+                    if name in canonical_groups or name in seen:
+                        continue
+                    no = v.ref.group_by_name(m.group(0)) or v.ref.group_by_name(name)
+                    if no:
+                        seen.add(name)
+                        yield v.finding("ref.group-variant", key, row, col, m.group(0), item=f"{r[spec_id]}#{row}:{name}",
+                                        expected=v.ref.groups[no][0])

@@ -1,0 +1,151 @@
+"""The rule registry: every finding the toolkit can report has a stable id, a severity and a message
+template in Thai and English. Messages are formatted with the finding's parameters; ``{label_th}`` /
+``{label_en}`` are the column's labels and ``{value}`` the raw value as typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    checks_en: str
+    message_th: str
+    message_en: str
+
+
+_RULES = (
+    # -- the file and its template ------------------------------------------------------------
+    Rule("file.unreadable", "error", "The file opens as a workbook",
+         "เปิดไฟล์ไม่ได้: {detail} กรุณาบันทึกเป็น .xlsx แล้วส่งใหม่",
+         "The file cannot be opened: {detail}. Save it as .xlsx and send it again."),
+    Rule("template.no-metadata", "warning", "The workbook carries the template's hidden metadata",
+         "ไม่พบข้อมูลแม่แบบที่ซ่อนไว้ ระบบอ่านข้อมูลจากหัวคอลัมน์แทน ({detail})",
+         "The template's hidden metadata is missing; data was read by its headers instead ({detail})."),
+    Rule("template.old-version", "warning", "The return was made from the current template version",
+         "ไฟล์นี้สร้างจากแม่แบบรุ่น {found} (รุ่นปัจจุบัน {current}) ระบบแปลงข้อมูลให้แล้ว",
+         "This return uses template version {found} (current {current}); it was migrated."),
+    Rule("template.metadata-tampered", "error", "The hidden metadata matches its checksum",
+         "ข้อมูลแม่แบบที่ซ่อนไว้ถูกแก้ไข กรุณาใช้แม่แบบที่ได้รับจากสำนักยุทธศาสตร์และประเมินผล",
+         "The template's hidden metadata was altered; use the template the central office sent."),
+    Rule("identity.unknown-agency", "error", "The return names an agency of the catalogue",
+         "ไม่ทราบว่าไฟล์นี้เป็นของหน่วยงานใด ({value}) กรุณาใช้แม่แบบของหน่วยงานท่าน",
+         "Cannot tell which agency this return belongs to ({value}); use your agency's template."),
+    Rule("identity.wrong-round", "error", "The return is for the expected round",
+         "ไฟล์นี้เป็นของรอบ {found} ไม่ใช่รอบ {expected}",
+         "This return is for round {found}, not {expected}."),
+    Rule("identity.prefilled-changed", "error", "Pre-filled identifiers and catalogue facts are unchanged",
+         "ค่าที่กำหนดไว้ล่วงหน้าถูกแก้ไข: '{value}' ควรเป็น '{expected}' กรุณาอย่าแก้ไขช่องสีเทา",
+         "A pre-filled value was changed: '{value}' should be '{expected}'. Do not edit grey cells."),
+    Rule("identity.missing-item", "error", "Every project and KPI of the catalogue is present once",
+         "ไม่พบ {label_th} {expected} ในแผ่นงาน กรุณาอย่าลบแถวที่กำหนดไว้",
+         "{label_en} {expected} is missing from the sheet; do not delete pre-filled rows."),
+    Rule("identity.unknown-item", "error", "No unknown codes",
+         "รหัส '{value}' ไม่อยู่ในรายการของหน่วยงานในรอบนี้",
+         "Code '{value}' is not among this agency's items for the round."),
+    Rule("identity.duplicate-item", "error", "No item appears twice",
+         "'{value}' ซ้ำกันมากกว่าหนึ่งแถว", "'{value}' appears on more than one row."),
+    Rule("sheet.missing", "error", "Every sheet of the template is present",
+         "ไม่พบแผ่นงาน '{expected}'", "Sheet '{expected}' is missing."),
+    Rule("sheet.renamed", "warning", "Sheets keep their template names",
+         "แผ่นงาน '{value}' ถูกเปลี่ยนชื่อ (ชื่อเดิม '{expected}') ระบบอ่านได้",
+         "Sheet '{value}' was renamed (template name '{expected}'); it was still read."),
+    Rule("column.missing", "error", "Every column of the template is present",
+         "ไม่พบคอลัมน์ '{label_th}'", "Column '{label_en}' is missing."),
+    Rule("column.moved", "warning", "Columns stay where the template put them",
+         "คอลัมน์ '{label_th}' ถูกย้ายไปที่ {value} ระบบอ่านได้",
+         "Column '{label_en}' was moved to {value}; it was still read."),
+    Rule("id.project-code-format", "error", "Project codes look like 21000000-3215",
+         "รหัสโครงการ '{value}' ไม่ถูกรูปแบบ (เช่น 21000000-3215)",
+         "Project code '{value}' is not of the form 21000000-3215."),
+    Rule("id.kpi-code-format", "error", "KPI codes look like 2100-1037",
+         "รหัสตัวชี้วัด '{value}' ไม่ถูกรูปแบบ (เช่น 2100-1037)",
+         "KPI code '{value}' is not of the form 2100-1037."),
+    # -- single values ------------------------------------------------------------------------
+    Rule("value.unreadable", "error", "Every value reads as its column's type",
+         "อ่านค่า '{value}' ในช่อง {label_th} ไม่ได้ (ต้องเป็น{kind_th})",
+         "Cannot read '{value}' in {label_en} as {kind_en}."),
+    Rule("value.required", "error", "Required cells are filled",
+         "ช่อง {label_th} ต้องมีค่า", "{label_en} must not be empty."),
+    Rule("value.percent-range", "error", "Percentages lie in 0-100",
+         "{label_th} ต้องอยู่ระหว่าง 0 ถึง 100 (พบ {value})", "{label_en} must lie in 0-100 (found {value})."),
+    Rule("value.money-negative", "error", "Money is never negative",
+         "{label_th} ต้องไม่ติดลบ (พบ {value})", "{label_en} must not be negative (found {value})."),
+    Rule("value.whole-number", "error", "Counters are whole numbers from 1",
+         "{label_th} ต้องเป็นจำนวนเต็มตั้งแต่ 1 (พบ {value})", "{label_en} must be a whole number from 1 (found {value})."),
+    Rule("value.status-unknown", "warning", "Statuses come from the vocabulary (variants are mapped)",
+         "'{value}' ไม่อยู่ในรายการของ {label_th} กรุณาเลือกจากรายการ",
+         "'{value}' is not a known {label_en}; pick one from the list."),
+    Rule("date.outside-fiscal-year", "warning", "Dates lie inside the fiscal year",
+         "วันที่ {value} อยู่นอกปีงบประมาณ", "Date {value} lies outside the fiscal year."),
+    # -- within a project ---------------------------------------------------------------------
+    Rule("project.budget-used-mismatch", "warning", "Budget used equals the sum of disbursements",
+         "งบประมาณที่ใช้ไป {value} บาท ไม่เท่ากับผลรวมการเบิกจ่ายในรายงาน {expected} บาท",
+         "Budget used {value} baht differs from the {expected} baht disbursed in the reports."),
+    Rule("project.overspent", "error", "Disbursements never exceed the budget received",
+         "ผลรวมการเบิกจ่าย {value} บาท เกินงบประมาณที่ได้รับ {expected} บาท",
+         "Disbursements total {value} baht, above the {expected} baht received."),
+    Rule("progress.decreasing", "error", "Cumulative progress never decreases",
+         "ความก้าวหน้าสะสมลดลงจาก {expected}% เป็น {value}% (เป็นค่าสะสม ห้ามลดลง)",
+         "Cumulative progress fell from {expected}% to {value}%; it must never decrease."),
+    Rule("progress.dates-out-of-order", "warning", "Report dates ascend with report numbers",
+         "วันที่รายงาน {value} ไม่อยู่หลังรายงานครั้งก่อน ({expected})",
+         "Report date {value} is not after the previous report's ({expected})."),
+    Rule("progress.report-missing", "warning", "Every report due in the round is filled",
+         "รายงานครั้งที่ {expected} ยังไม่ได้กรอก", "Report {expected} is not filled in."),
+    Rule("progress.complete-status-mismatch", "warning", "Progress at 100 % matches a finished status",
+         "ความก้าวหน้า {value}% ไม่สอดคล้องกับสถานะโครงการ '{expected}'",
+         "Progress {value}% does not match the project status '{expected}'."),
+    Rule("progress.disbursed-at-zero", "warning", "No money is disbursed while progress is 0 %",
+         "มีการเบิกจ่าย {value} บาท ขณะที่ความก้าวหน้าเป็น 0%", "{value} baht disbursed while progress is 0 %."),
+    Rule("progress.delay-without-problem", "warning", "A delay comes with a stated problem",
+         "สถานะล่าช้ากว่าแผนแต่ไม่ได้ระบุปัญหา", "Status says behind plan but no problem is stated."),
+    Rule("progress.copied-narrative", "warning", "Narratives are not copied from the previous report",
+         "ผลการดำเนินงานซ้ำกับรายงานครั้งก่อนทุกตัวอักษร", "The narrative repeats the previous report word for word."),
+    Rule("plan.weights-sum", "error", "Plan-step weights sum to 100",
+         "น้ำหนักของขั้นตอนรวมกันได้ {value} ไม่ใช่ 100", "Plan-step weights sum to {value}, not 100."),
+    Rule("plan.placeholder-dates", "warning", "Plan-step dates are a plan, not placeholders",
+         "ทุกขั้นตอนเริ่มและสิ้นสุดวันเดียวกัน ({value}) ซึ่งน่าจะเป็นค่าเริ่มต้น ไม่ใช่แผนจริง",
+         "Every plan step starts and ends on the same day ({value}): placeholder dates, not a plan."),
+    Rule("plan.outside-project", "warning", "Plan steps lie inside the project period",
+         "วันที่ของขั้นตอน {value} อยู่นอกช่วงโครงการ ({expected})",
+         "Plan-step date {value} lies outside the project period ({expected})."),
+    # -- within a KPI -------------------------------------------------------------------------
+    Rule("kpi.level-range", "error", "Level KPIs take whole values 1-5",
+         "ตัวชี้วัดระดับความสำเร็จต้องมีค่าเป็นจำนวนเต็ม 1-5 (พบ {value})",
+         "A success-level KPI takes a whole value 1-5 (found {value})."),
+    Rule("kpi.percent-range", "error", "Percent KPIs lie in 0-100",
+         "ตัวชี้วัดหน่วยร้อยละต้องอยู่ระหว่าง 0-100 (พบ {value})", "A percent KPI lies in 0-100 (found {value})."),
+    Rule("kpi.achieved-magnitude", "warning", "Achieved is within an order of magnitude of the target",
+         "ผลงาน {value} ห่างจากค่าเป้าหมาย {expected} มาก อาจกรอกผิดหน่วย (เช่น ร้อยละแทนจำนวน)",
+         "Achieved {value} is far from the target {expected}: possibly a unit mix-up (a percent typed into a count)."),
+    Rule("kpi.achieved-vs-quarters", "warning", "The year's achieved value equals the last quarter's result",
+         "ผลงานที่ทำได้ {value} ไม่ตรงกับผลไตรมาสล่าสุด {expected}",
+         "Achieved {value} differs from the latest quarter's result {expected}."),
+    Rule("kpi.score-mismatch", "warning", "Equal results get equal scores",
+         "ผลงาน {value} ได้คะแนน '{score}' แต่ไตรมาสอื่นที่ผลงานเท่ากันได้ '{expected}'",
+         "Result {value} scored '{score}' while another quarter with the same result scored '{expected}'."),
+    Rule("kpi.unit-method-mismatch", "warning", "The unit matches the calculation method",
+         "หน่วยนับเป็น '{value}' แต่วิธีการคำนวณเป็นการนับจำนวน ({expected})",
+         "The unit is '{value}' but the calculation method counts items ({expected})."),
+    # -- reference data -----------------------------------------------------------------------
+    Rule("ref.unknown-district", "warning", "District names are Bangkok districts",
+         "'{value}' ไม่ใช่สำนักงานเขตของกรุงเทพมหานคร{suggestion_th}",
+         "'{value}' is not a Bangkok district office{suggestion_en}."),
+    Rule("ref.group-variant", "warning", "District groups use their canonical names",
+         "ชื่อกลุ่มเขต '{value}' ไม่ใช่ชื่อทางการ ควรเป็น 'กลุ่มเขต{expected}'",
+         "District group written '{value}'; the canonical name is '{expected}'."),
+)
+
+RULES: dict[str, Rule] = {r.id: r for r in _RULES}
+if len(RULES) != len(_RULES):  # pragma: no cover - a definition error
+    raise ValueError("duplicate rule ids")
+
+
+def get_rule(rule_id: str) -> Rule:
+    return RULES[rule_id]

@@ -1,0 +1,202 @@
+"""Command line: a thin typer layer. Each command parses, calls one library function, and turns the
+result into output and an exit code. Exit 0 success, 1 a return was rejected, 2 usage or fatal error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from toolkit import __version__
+from toolkit.calendar import Round
+from toolkit.config import DEFAULT_SETTINGS
+from toolkit.errors import ToolkitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Generate agency templates, validate returns, merge the master workbook.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(exc: ToolkitError) -> None:
+    err.print(f"[red]error[/red] [{exc.code}] {exc.message_en}")
+    if exc.message_th != exc.message_en:
+        err.print(f"ข้อผิดพลาด: {exc.message_th}")
+    raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                    transient=True, disable=not err.is_terminal)
+
+
+@app.command()
+def init(workspace: Path = typer.Argument(..., help="Folder to create"),
+         sample: bool = typer.Option(False, "--sample", help="Use the bundled sample catalogue"),
+         force: bool = typer.Option(False, "--force", help="Overwrite an existing catalogue.xlsx")) -> None:
+    """Create a workspace: catalogue.xlsx, templates/, inbox/, archive/, feedback/."""
+    from toolkit.init import init_workspace
+
+    try:
+        ws = init_workspace(workspace, sample=sample, force=force)
+    except ToolkitError as exc:
+        _fail(exc)
+    out.print(f"workspace ready: {ws.root}  (catalogue: {ws.catalogue_path})")
+
+
+@app.command()
+def generate(workspace: Path = typer.Argument(..., help="Workspace folder"),
+             round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4 or 2564-M03"),
+             agency: Optional[List[str]] = typer.Option(None, "--agency", help="Only these agency codes")) -> None:
+    """Write one template per agency for the round into WORKSPACE/templates."""
+    from toolkit.reference import load_reference
+    from toolkit.template.generate import generate_round
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = Round.parse(round_)
+        ws = Workspace.open(workspace)
+        catalogue = ws.catalogue()
+        unknown = [a for a in agency or [] if a not in catalogue.agencies]
+        if unknown:
+            raise ToolkitError("agency.unknown", f"unknown agency code(s): {', '.join(unknown)}",
+                               f"ไม่พบรหัสหน่วยงาน: {', '.join(unknown)}")
+        with _progress() as bar:
+            task = bar.add_task(f"generate {rnd}", total=None)
+            written = generate_round(catalogue, load_reference(), rnd, ws.templates, DEFAULT_SETTINGS, agency or None,
+                                     progress=lambda i, n, code: bar.update(task, completed=i - 1, total=n,
+                                                                            description=f"generate {rnd} {code}"))
+    except ToolkitError as exc:
+        _fail(exc)
+    table = Table("agency", "file", "projects", "reports", "steps", "KPIs", "quarters", title=f"templates for {rnd}")
+    for t in written:
+        table.add_row(t.agency, t.path.name, *(str(t.rows[k]) for k in ("projects", "progress", "plan_steps", "kpis",
+                                                                         "kpi_quarters")))
+    out.print(table)
+    if not written:
+        out.print(f"no agency has projects or KPIs in fiscal year {rnd.fiscal_year}")
+    out.print(f"{len(written)} template(s) in {ws.templates}")
+
+
+@app.command()
+def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
+             as_json: bool = typer.Option(False, "--json", help="One JSON object per file"),
+             workspace: Optional[Path] = typer.Option(None, "--workspace", help="Also check against this catalogue")) -> None:
+    """Check returns without recording them (an agency's self-check). Exit 1 if any is rejected."""
+    from toolkit.reference import load_reference
+    from toolkit.validate.run import validate_file
+    from toolkit.workspace import Workspace
+
+    try:
+        catalogue = Workspace.open(workspace).catalogue() if workspace else None
+        ref = load_reference()
+    except ToolkitError as exc:
+        _fail(exc)
+    rejected = False
+    for path in files:
+        if not path.is_file():
+            err.print(f"[red]error[/red] {path}: no such file / ไม่พบไฟล์")
+            raise typer.Exit(2)
+        report = validate_file(path, ref, DEFAULT_SETTINGS, catalogue).report
+        rejected |= not report.accepted
+        if as_json:
+            sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            continue
+        verdict = "[green]accepted[/green]" if report.accepted else "[red]rejected[/red]"
+        out.print(f"{path.name}: {verdict}  agency {report.agency or '?'} round {report.round or '?'}  "
+                  f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        for f in report.findings:
+            out.print(f"  {f.severity:7} {f.sheet}!{f.cell or '-'}  [{f.rule}] {f.message_th}", markup=False)
+            out.print(f"          {f.message_en}", markup=False)
+    raise typer.Exit(1 if rejected else 0)
+
+
+@app.command()
+def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
+            files: Optional[List[Path]] = typer.Argument(None, help="Files to take (default: everything in inbox/)")) -> None:
+    """Archive, validate and record returns in the ledger; write feedback workbooks."""
+    from toolkit.collect import collect as collect_files
+    from toolkit.reference import load_reference
+    from toolkit.workspace import Workspace
+
+    try:
+        ws = Workspace.open(workspace)
+        catalogue = ws.catalogue()
+        ref = load_reference()
+    except ToolkitError as exc:
+        _fail(exc)
+    missing = [p for p in files or [] if not p.is_file()]
+    if missing:
+        err.print(f"[red]error[/red] no such file: {', '.join(map(str, missing))}")
+        raise typer.Exit(2)
+    with _progress() as bar:
+        task = bar.add_task("collect", total=None)
+        results = collect_files(ws, files or None, ref, catalogue,
+                                progress=lambda i, n, name: bar.update(task, completed=i - 1, total=n,
+                                                                       description=f"collect {name}"))
+    table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")
+    for r in results:
+        s = r.submission
+        table.add_row(r.file, r.status, s.agency if s else "", s.round if s else "", s.outcome if s else r.detail,
+                      str(s.n_errors) if s else "", str(s.n_warnings) if s else "",
+                      r.feedback.name if r.feedback else "")
+    out.print(table)
+    out.print(f"{len(results)} file(s); ledger: {ws.ledger_path}")
+
+
+@app.command()
+def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> None:
+    """Rebuild master.xlsx from the ledger (auditors' decisions in its Flags sheet are kept)."""
+    from toolkit.merge.run import merge_workspace
+    from toolkit.reference import load_reference
+    from toolkit.workspace import Workspace
+
+    try:
+        result = merge_workspace(Workspace.open(workspace), load_reference())
+    except ToolkitError as exc:
+        _fail(exc)
+    d = result.data
+    out.print(f"master: {result.path}  ({len(d.summary)} agency-rounds, {len(d.flags)} flags, "
+              f"{len(d.kpi_results)} KPI-quarters; {result.decisions_imported} decision(s) read back)")
+
+
+@app.command()
+def demo(workspace: Path = typer.Argument(Path("demo_workspace"), help="Workspace folder for the demo"),
+         fresh: bool = typer.Option(False, "--fresh", help="Start from an empty workspace")) -> None:
+    """Run the whole loop on the bundled sample: init, generate, fill, collect, merge."""
+    from toolkit.demo.run import run_demo
+
+    try:
+        result = run_demo(workspace, fresh=fresh, progress=lambda m: err.print(f"· {m}"))
+    except ToolkitError as exc:
+        _fail(exc)
+    table = Table("round", "agency", "name", "state", "late", "errors", "warnings", title="demo rounds")
+    assert result.merge is not None
+    for row in result.merge.data.summary:
+        table.add_row(row["round"], row["agency"], row["agency_name"], row["state"], "late" if row["late"] else "",
+                      str(row["errors"]), str(row["warnings"]))
+    out.print(table)
+    flags = result.merge.data.flags
+    out.print(f"{result.templates} templates generated and filled, {len(result.collected)} returns collected, "
+              f"{len(flags)} flags for auditors")
+    out.print(f"master workbook: {result.merge.path.resolve()}")
+
+
+@app.command()
+def version() -> None:
+    """Print the toolkit version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted / ยกเลิกแล้ว")
+        sys.exit(130)

@@ -1,0 +1,191 @@
+"""Submissions, their findings and their typed rows, in one SQLite file inside the workspace."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from toolkit.findings import FileReport, Finding
+
+LEDGER_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    archived_path TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    agency TEXT NOT NULL DEFAULT '',
+    round TEXT NOT NULL DEFAULT '',
+    template_id TEXT NOT NULL DEFAULT '',
+    schema_version INTEGER,
+    outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'accepted_with_warnings', 'rejected')),
+    n_errors INTEGER NOT NULL,
+    n_warnings INTEGER NOT NULL,
+    superseded_by INTEGER REFERENCES submissions(id)
+);
+CREATE TABLE IF NOT EXISTS findings (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    seq INTEGER NOT NULL,
+    flag_id TEXT NOT NULL,
+    rule TEXT NOT NULL, severity TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    value TEXT NOT NULL, message_th TEXT NOT NULL, message_en TEXT NOT NULL,
+    item TEXT NOT NULL, column_key TEXT NOT NULL,
+    PRIMARY KEY (submission_id, seq)
+);
+CREATE TABLE IF NOT EXISTS data_rows (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    sheet_key TEXT NOT NULL,
+    excel_row INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (submission_id, sheet_key, excel_row)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    flag_id TEXT PRIMARY KEY,
+    decision TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL DEFAULT '', decided_on TEXT NOT NULL DEFAULT '',
+    value_at_decision TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS submissions_agency_round ON submissions(agency, round);
+"""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    sha256: str
+    original_name: str
+    archived_path: str
+    received_at: str
+    agency: str
+    round: str
+    template_id: str
+    schema_version: int | None
+    outcome: str
+    n_errors: int
+    n_warnings: int
+    superseded_by: int | None
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+class Ledger:
+    """Open with ``Ledger(path)``; every write happens inside one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('version', ?)", (str(LEDGER_VERSION),))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads ----------------------------------------------------------------------------------
+    def by_sha(self, sha256: str) -> Submission | None:
+        row = self.db.execute("SELECT * FROM submissions WHERE sha256 = ?", (sha256,)).fetchone()
+        return Submission(**dict(row)) if row else None
+
+    def submissions(self) -> list[Submission]:
+        return [Submission(**dict(r)) for r in self.db.execute("SELECT * FROM submissions ORDER BY id")]
+
+    def current(self) -> list[Submission]:
+        """Per agency and round: the latest accepted submission, else the latest one."""
+        chosen: dict[tuple[str, str], Submission] = {}
+        for s in self.submissions():
+            key = (s.agency, s.round)
+            held = chosen.get(key)
+            if held is None or s.outcome != "rejected" or held.outcome == "rejected":
+                chosen[key] = s
+        return sorted(chosen.values(), key=lambda s: (s.round, s.agency))
+
+    def latest(self) -> list[Submission]:
+        """Per agency and round: the most recent submission, whatever its outcome."""
+        latest: dict[tuple[str, str], Submission] = {}
+        for s in self.submissions():
+            latest[(s.agency, s.round)] = s
+        return sorted(latest.values(), key=lambda s: (s.round, s.agency))
+
+    def findings(self, submission_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT * FROM findings WHERE submission_id = ? ORDER BY seq", (submission_id,))]
+
+    def rows(self, submission_id: int, sheet_key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        for r in self.db.execute("SELECT excel_row, data FROM data_rows WHERE submission_id = ? AND sheet_key = ? "
+                                 "ORDER BY excel_row", (submission_id, sheet_key)):
+            yield r["excel_row"], json.loads(r["data"])
+
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        return {r["flag_id"]: dict(r) for r in self.db.execute("SELECT * FROM decisions")}
+
+    # -- writes ---------------------------------------------------------------------------------
+    def record(self, sha256: str, original_name: str, archived_path: str, report: FileReport,
+               frames: dict[str, pd.DataFrame], received_at: str | None = None) -> Submission:
+        """Record one validated file, its findings and rows; a later accepted return supersedes earlier ones."""
+        received_at = received_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        with self._transaction():
+            cur = self.db.execute(
+                "INSERT INTO submissions (sha256, original_name, archived_path, received_at, agency, round, template_id,"
+                " schema_version, outcome, n_errors, n_warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (sha256, original_name, archived_path, received_at, report.agency, report.round, report.template_id,
+                 report.schema_version, report.outcome, len(report.errors), len(report.warnings)))
+            sid = int(cur.lastrowid)
+            self.db.executemany(
+                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(sid, i, f.flag_id(report.agency, report.round), f.rule, f.severity, f.sheet, f.cell, f.value,
+                  f.message_th, f.message_en, f.item, f.column) for i, f in enumerate(report.findings)])
+            self.db.executemany(
+                "INSERT INTO data_rows VALUES (?,?,?,?)",
+                [(sid, key, int(row), json.dumps({k: _jsonable(v) for k, v in values.items()}, ensure_ascii=False))
+                 for key, frame in frames.items() for row, values in frame.to_dict(orient="index").items()])
+            if report.accepted and report.agency and report.round:
+                self.db.execute(
+                    "UPDATE submissions SET superseded_by = ? WHERE agency = ? AND round = ? AND id <> ? "
+                    "AND outcome <> 'rejected' AND superseded_by IS NULL", (sid, report.agency, report.round, sid))
+        return self.by_sha(sha256)  # type: ignore[return-value]
+
+    def _transaction(self) -> "_Tx":
+        return _Tx(self.db)
+
+
+class _Tx:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def finding_from_row(row: dict[str, Any]) -> Finding:
+    return Finding(row["rule"], row["severity"], row["sheet"], row["cell"], row["value"], row["message_th"],
+                   row["message_en"], row["item"], row["column_key"])

@@ -1,0 +1,1 @@
+"""Merge stage: consolidate accepted returns from the ledger, compute KPI results, write the master."""

@@ -1,0 +1,153 @@
+"""Assemble everything the master shows from the ledger and the catalogue (no file writing here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from schemas import SHEETS, SHEETS_BY_KEY
+from toolkit.calendar import Round
+from toolkit.catalogue import Catalogue
+from toolkit.config import Settings
+from toolkit.expected import unit_key
+from toolkit.ledger import Ledger, Submission
+from toolkit.merge.kpi_results import quarter_results
+from toolkit.reference import Reference
+
+OUTCOME_LABELS = {
+    "accepted": ("ผ่าน", "accepted"), "accepted_with_warnings": ("ผ่าน มีคำเตือน", "accepted with warnings"),
+    "rejected": ("ไม่ผ่าน", "rejected"), "not_received": ("ยังไม่ส่ง", "not received"),
+}
+
+
+@dataclass
+class MasterData:
+    rounds: list[str]
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
+    sheets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    kpi_results: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _as_date(text: Any) -> Any:
+    if isinstance(text, str) and len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _sheet_key(sheet_name: str) -> str | None:
+    for spec in SHEETS:
+        if sheet_name == spec.sheet_name:
+            return spec.key
+    return None
+
+
+def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings) -> MasterData:
+    current = ledger.current()
+    latest = ledger.latest()
+    rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
+    data = MasterData(rounds=rounds, submissions=ledger.submissions())
+    names = {code: a.name_th for code, a in cat.agencies.items()}
+    accepted = [s for s in current if s.outcome != "rejected"]
+
+    # consolidated sheets -------------------------------------------------------------------
+    for spec in SHEETS:
+        rows = []
+        for s in accepted:
+            for excel_row, values in ledger.rows(s.id, spec.key):
+                row = {"round": s.round, "agency": s.agency, "agency_name": names.get(s.agency, ""),
+                       "source_file": s.original_name, "submission": s.id, "excel_row": excel_row}
+                for col in spec.columns:
+                    value = values.get(col.key)
+                    if col.kind == "status" and value:
+                        value = ref.status_label(col.vocab or "", value)
+                    row[col.key] = _as_date(value) if col.kind == "date" else value
+                rows.append(row)
+        data.sheets[spec.key] = rows
+
+    # KPI results: per KPI, the latest accepted round of its fiscal year ---------------------
+    by_kpi: dict[str, tuple[Round, Submission]] = {}
+    for s in accepted:
+        try:
+            rnd = Round.parse(s.round)
+        except Exception:
+            continue
+        for _, values in ledger.rows(s.id, "kpis"):
+            code = values.get("kpi_code")
+            if code and (code not in by_kpi or by_kpi[code][0] < rnd):
+                by_kpi[code] = (rnd, s)
+    for code, (rnd, s) in sorted(by_kpi.items()):
+        kpi_row = next(v for _, v in ledger.rows(s.id, "kpis") if v.get("kpi_code") == code)
+        quarters = {int(v["quarter"]): v.get("result") for _, v in ledger.rows(s.id, "kpi_quarters")
+                    if v.get("kpi_code") == code and v.get("quarter") is not None}
+        catalogue_kpi = cat.kpis.get(code)
+        unit = catalogue_kpi.unit if catalogue_kpi else unit_key(ref, str(kpi_row.get("unit", ""))) or ""
+        target = catalogue_kpi.target if catalogue_kpi else kpi_row.get("target")
+        direction = catalogue_kpi.direction if catalogue_kpi else "higher"
+        for qr in quarter_results(ref, unit, target, direction, quarters, max(rnd.quarters_elapsed, 1)):
+            data.kpi_results.append({
+                "fiscal_year": rnd.fiscal_year, "agency": s.agency, "agency_name": names.get(s.agency, ""),
+                "kpi_code": code, "kpi_name": kpi_row.get("name", ""), "unit": ref.units[unit].name_th if unit in ref.units else unit,
+                "target": target, "direction": direction, "quarter": qr.quarter, "result": qr.result,
+                "expected_to_date": qr.expected_to_date, "achievement_pct": qr.achievement_pct, "status": qr.status,
+                "trend": qr.trend, "claimed_achieved": kpi_row.get("achieved") if qr.quarter == rnd.quarters_elapsed else None,
+                "round": s.round, "source_file": s.original_name})
+
+    # flags: findings of the current submissions, and of newer rejected ones ---------------------
+    decisions = ledger.decisions()
+    shown = {s.id: s for s in current}
+    for s in latest:
+        shown.setdefault(s.id, s)
+    for s in sorted(shown.values(), key=lambda s: s.id):
+        for f in ledger.findings(s.id):
+            decision = decisions.get(f["flag_id"], {})
+            reopened = bool(decision) and decision.get("value_at_decision", f["value"]) != f["value"]
+            data.flags.append({
+                "flag_id": f["flag_id"], "rule": f["rule"], "severity": f["severity"],
+                "message_th": f["message_th"], "message_en": f["message_en"], "agency": s.agency,
+                "agency_name": names.get(s.agency, ""), "round": s.round, "source_file": s.original_name,
+                "submission_outcome": OUTCOME_LABELS[s.outcome][1], "sheet": f["sheet"], "cell": f["cell"],
+                "value": f["value"], "sheet_key": _sheet_key(f["sheet"]), "submission": s.id,
+                "excel_row": int("".join(ch for ch in f["cell"] if ch.isdigit()) or 0),
+                "decision": "" if reopened else decision.get("decision", ""),
+                "note": decision.get("note", ""), "reviewer": decision.get("reviewer", ""),
+                "decided_on": decision.get("decided_on", "")})
+    data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
+
+    # summary: every agency expected in each round ------------------------------------------
+    latest_by = {(s.agency, s.round): s for s in latest}
+    current_by = {(s.agency, s.round): s for s in current}
+    for round_text in rounds:
+        try:
+            rnd = Round.parse(round_text)
+        except Exception:
+            continue
+        due = rnd.due_date(settings.due_days_after_round)
+        expected_codes = [a.agency_code for a in cat.agencies_for(rnd)]
+        extra = sorted({s.agency for s in latest if s.round == round_text} - set(expected_codes))
+        for code in expected_codes + extra:
+            last = latest_by.get((code, round_text))
+            cur = current_by.get((code, round_text))
+            outcome = last.outcome if last else "not_received"
+            received = datetime.fromisoformat(last.received_at).date() if last else None
+            budget = sum((r.get("budget_received") or 0) for r in data.sheets["projects"]
+                         if r["agency"] == code and r["round"] == round_text)
+            disbursed = sum((r.get("disbursed") or 0) for r in data.sheets["progress"]
+                            if r["agency"] == code and r["round"] == round_text)
+            open_flags = [f for f in data.flags if f["agency"] == code and f["round"] == round_text and not f["decision"]]
+            data.summary.append({
+                "round": round_text, "agency": code, "agency_name": names.get(code, "?"),
+                "state": OUTCOME_LABELS[outcome][0] + " / " + OUTCOME_LABELS[outcome][1],
+                "outcome": outcome, "due": due, "received": received,
+                "late": bool(received and received > due) or (not last and date.today() > due),
+                "errors": sum(f["severity"] == "error" for f in open_flags),
+                "warnings": sum(f["severity"] == "warning" for f in open_flags),
+                "budget_received": budget if cur and cur.outcome != "rejected" else None,
+                "disbursed": disbursed if cur and cur.outcome != "rejected" else None,
+                "source_file": last.original_name if last else ""})
+    return data

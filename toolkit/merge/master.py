@@ -1,0 +1,184 @@
+"""Write the master workbook from MasterData, atomically (temp file, fsync, replace; previous kept)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from schemas import SHEETS
+from toolkit.layout import BE_DATE_FORMAT
+from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
+from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
+from toolkit.template.xlsx import check, new_workbook, write_value
+
+MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "PlanSteps", "kpis": "KPIs"}
+DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
+_PREFIX = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+           ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text")]
+_SUFFIX = [("source_file", "ไฟล์ต้นทาง", "Source file", "text"), ("excel_row", "แถวในไฟล์", "Source row", "int")]
+_SUMMARY = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+            ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("state", "สถานะ", "State", "text"),
+            ("due", "กำหนดส่ง", "Due", "date"), ("received", "วันที่ได้รับ", "Received", "date"),
+            ("late", "ส่งช้า", "Late", "text"), ("errors", "ข้อผิดพลาดที่เปิดอยู่", "Open errors", "int"),
+            ("warnings", "คำเตือนที่เปิดอยู่", "Open warnings", "int"),
+            ("budget_received", "งบประมาณที่ได้รับ (บาท)", "Budget received (baht)", "money"),
+            ("disbursed", "เบิกจ่ายแล้ว (บาท)", "Disbursed (baht)", "money"),
+            ("source_file", "ไฟล์ล่าสุด", "Latest file", "text")]
+_SUBMISSIONS = [("id", "ลำดับ", "Submission", "int"), ("received_at", "เวลาที่ได้รับ", "Received at", "text"),
+                ("original_name", "ชื่อไฟล์", "File name", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+                ("round", "รอบรายงาน", "Round", "text"), ("outcome", "ผลการตรวจ", "Outcome", "text"),
+                ("n_errors", "ข้อผิดพลาด", "Errors", "int"), ("n_warnings", "คำเตือน", "Warnings", "int"),
+                ("superseded_by", "ถูกแทนที่โดย", "Superseded by", "int"), ("template_id", "รหัสแม่แบบ", "Template id", "text"),
+                ("sha256", "SHA-256", "SHA-256", "text"), ("archived_path", "ที่เก็บ", "Archived at", "text")]
+_KPI_RESULTS = [("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+                ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("kpi_code", "รหัสตัวชี้วัด", "KPI code", "code"),
+                ("kpi_name", "ชื่อตัวชี้วัด", "KPI name", "text"), ("unit", "หน่วยนับ", "Unit", "text"),
+                ("target", "ค่าเป้าหมาย", "Target", "number"), ("quarter", "ไตรมาส", "Quarter", "int"),
+                ("result", "ผลงานสะสม", "Result to date", "number"),
+                ("expected_to_date", "เป้าหมายถึงไตรมาสนี้", "Target to date", "number"),
+                ("achievement_pct", "ร้อยละของเป้าหมาย", "Achievement (% of target)", "percent"),
+                ("status", "สถานะ", "Status", "text"), ("trend", "แนวโน้ม", "Trend", "text"),
+                ("claimed_achieved", "ผลงานที่หน่วยงานแจ้ง", "Achieved as claimed", "number"),
+                ("round", "รอบรายงาน", "Round", "text"), ("source_file", "ไฟล์ต้นทาง", "Source file", "text")]
+_FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), ("rule", "กฎ", "Rule", "text"),
+          ("severity", "ระดับ", "Severity", "text"), ("message_th", "รายละเอียด", "Message (Thai)", "text"),
+          ("message_en", "รายละเอียด (อังกฤษ)", "Message (English)", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+          ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("round", "รอบรายงาน", "Round", "text"),
+          ("source_file", "ไฟล์ต้นทาง", "Source file", "text"), ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text"),
+          ("sheet", "แผ่นงาน", "Sheet", "text"), ("cell", "ช่อง", "Cell", "text"), ("value", "ค่าที่พบ", "Raw value", "text"),
+          ("link", "ไปยังแถว", "Go to row", "text"), ("decision", "ผลการพิจารณา", "Decision", "text"),
+          ("note", "บันทึก", "Note", "text"), ("reviewer", "ผู้ตรวจสอบ", "Reviewer", "text"),
+          ("decided_on", "วันที่พิจารณา", "Decided on", "text")]
+_WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money": 15, "date": 12, "longtext": 40,
+          "status": 16}
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.book = new_workbook(str(path))
+        base = {"font_name": "TH Sarabun New", "font_size": 14, "valign": "top"}
+        self.base = base
+        self.head_th = self.book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                             "text_wrap": True})
+        self.fmt = {
+            "date": self.book.add_format({**base, "num_format": BE_DATE_FORMAT}),
+            "money": self.book.add_format({**base, "num_format": "#,##0"}),
+            "percent": self.book.add_format({**base, "num_format": '0.0" %"'}),
+            "number": self.book.add_format({**base, "num_format": "#,##0.##"}),
+            "longtext": self.book.add_format({**base, "text_wrap": True}),
+        }
+        self.plain = self.book.add_format(base)
+        self.link = self.book.add_format({**base, "font_color": "#0563C1", "underline": 1})
+        self.title = self.book.add_format({**base, "bold": True, "font_size": 18})
+
+    def table(self, name: str, columns: list[tuple[str, str, str, str]], rows: list[dict[str, Any]],
+              start_row: int = 0, ws: Any = None) -> Any:
+        """Thai header row, then an Excel table whose header is the English row."""
+        ws = ws or self.book.add_worksheet(name)
+        for c, (_, th, en, kind) in enumerate(columns):
+            check(ws.write_string(start_row, c, th, self.head_th), "write Thai header")
+            ws.set_column(c, c, _WIDTH.get(kind, 14))
+        for r, row in enumerate(rows, start=start_row + 2):
+            for c, (key, _, _, kind) in enumerate(columns):
+                value = row.get(key)
+                if isinstance(value, bool):
+                    value = "ใช่ / yes" if value else ""
+                write_value(ws, r, c, value, self.fmt.get(kind, self.plain), self.fmt["date"])
+        last = start_row + 1 + max(len(rows), 1)
+        check(ws.add_table(start_row + 1, 0, last, len(columns) - 1,
+                           {"columns": [{"header": en} for _, _, en, _ in columns], "style": "Table Style Light 9",
+                            "name": f"t_{name}_{start_row}"}), f"add table {name}")
+        ws.freeze_panes(start_row + 2, 0)
+        return ws
+
+
+def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
+    spec = next(s for s in SHEETS if s.key == key)
+    return _PREFIX + [(c.key, c.th, c.en, c.kind) for c in spec.columns] + _SUFFIX
+
+
+def write_master(data: MasterData, path: Path) -> Path:
+    """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``."""
+    tmp = path.with_name(f".{path.stem}.tmp.xlsx")
+    w = _Writer(tmp)
+    summary = w.book.add_worksheet("Summary")
+    sheets: dict[str, Any] = {}
+    row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
+    w.table("Submissions", _SUBMISSIONS,
+            [{**s.__dict__, "outcome": " / ".join(OUTCOME_LABELS[s.outcome])} for s in data.submissions])
+    for key, name in MASTER_SHEETS.items():
+        rows = data.sheets.get(key, [])
+        sheets[name] = w.table(name, _consolidated_columns(key), rows)
+        for i, r in enumerate(rows):
+            row_of[(r["submission"], key, r["excel_row"])] = (name, i + 3)
+    # KPI quarters are shown through KPIResults, which carries every quarter's claimed result.
+    kpi_rows = [{**r, "status": " / ".join(STATUS_LABELS[r["status"]]), "trend": TREND_LABELS[r["trend"]]}
+                for r in data.kpi_results]
+    w.table("KPIResults", _KPI_RESULTS, kpi_rows)
+    flags_ws = w.table("Flags", _FLAGS, data.flags)
+    for i, f in enumerate(data.flags, start=2):
+        target = row_of.get((f["submission"], f["sheet_key"], f["excel_row"]))
+        col = [k for k, *_ in _FLAGS].index("link")
+        if target:
+            check(flags_ws.write_url(i, col, f"internal:'{target[0]}'!A{target[1]}", w.link,
+                                     f"{target[0]} แถว {target[1]}"), "write flag link")
+    n = len(data.flags) + 1
+    sev_col = get_column_letter([k for k, *_ in _FLAGS].index("severity") + 1)
+    dec_col = [k for k, *_ in _FLAGS].index("decision")
+    check(flags_ws.conditional_format(2, 0, n, len(_FLAGS) - 1, {
+        "type": "formula", "criteria": f'=${get_column_letter(dec_col + 1)}3<>""',
+        "format": w.book.add_format({"bg_color": "#E7E6E6", "font_color": "#7F7F7F"}), "stop_if_true": True}),
+        "format decided flags")
+    for severity, colour in (("error", "#FFC7CE"), ("warning", "#FFEB9C")):
+        check(flags_ws.conditional_format(2, 0, n, len(_FLAGS) - 1, {
+            "type": "formula", "criteria": f'=${sev_col}3="{severity}"', "format": w.book.add_format({"bg_color": colour})}),
+            "format flags by severity")
+    check(flags_ws.data_validation(2, dec_col, max(n, 2) + 500, dec_col, {
+        "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
+    _write_summary(w, summary, data)
+    w.book.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    if path.exists():
+        os.replace(path, path.with_name(f"{path.stem}.previous{path.suffix}"))
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def _write_summary(w: _Writer, ws: Any, data: MasterData) -> None:
+    check(ws.write_string(0, 0, "สรุปผลการรายงาน / Reporting summary", w.title), "write summary title")
+    check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds), w.plain), "write rounds")
+    w.table("Summary", _SUMMARY, data.summary, start_row=3, ws=ws)
+    row = 3 + 2 + max(len(data.summary), 1) + 2
+    flag_counts = Counter((f["rule"], f["severity"]) for f in data.flags if not f["decision"])
+    w.table("Summary", [("rule", "กฎ", "Rule", "text"), ("severity", "ระดับ", "Severity", "text"),
+                        ("count", "จำนวนประเด็นที่เปิดอยู่", "Open flags", "int")],
+            [{"rule": r, "severity": s, "count": c} for (r, s), c in sorted(flag_counts.items())], start_row=row, ws=ws)
+    row += 2 + max(len(flag_counts), 1) + 2
+    status_counts = Counter((r["fiscal_year"], r["status"]) for r in data.kpi_results
+                            if r["claimed_achieved"] is not None or r["quarter"] == 4)
+    kpi_table = [{"fiscal_year": fy, "status": " / ".join(STATUS_LABELS[s]), "count": c}
+                 for (fy, s), c in sorted(status_counts.items())]
+    w.table("Summary", [("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int"), ("status", "สถานะตัวชี้วัด", "KPI status", "text"),
+                        ("count", "จำนวนตัวชี้วัด", "KPIs", "int")], kpi_table, start_row=row, ws=ws)
+    outcomes = Counter(r["outcome"] for r in data.summary)
+    if outcomes:
+        chart_row = 3 + 2 + max(len(data.summary), 1)
+        chart = w.book.add_chart({"type": "column"})
+        first, last = 5, 4 + len(data.summary)
+        chart.add_series({"name": "Budget received", "categories": ["Summary", first, 1, last, 1],
+                          "values": ["Summary", first, 9, last, 9]})
+        chart.add_series({"name": "Disbursed", "categories": ["Summary", first, 1, last, 1],
+                          "values": ["Summary", first, 10, last, 10]})
+        chart.set_title({"name": "งบประมาณที่ได้รับและเบิกจ่าย / Budget received and disbursed"})
+        chart.set_size({"width": 720, "height": 320})
+        check(ws.insert_chart(3, len(_SUMMARY) + 1, chart), f"insert chart near row {chart_row}")

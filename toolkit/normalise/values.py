@@ -1,0 +1,142 @@
+"""Parsers for single cell values. Each returns the typed value or raises ``Unreadable``.
+
+Agencies type Thai digits, Buddhist Era dates as text, numbers with commas, ``%`` and ``บาท``,
+and ``-`` or ``ไม่มี`` for nothing. These functions accept all of that.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from toolkit.calendar import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_ABBR
+
+
+class Unreadable(ValueError):
+    """The value cannot be read as the column's type."""
+
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A", "na", "none", "None", "nan"})
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def clean_text(value: object) -> str:
+    """NFC, no zero-width characters, no non-breaking spaces, runs of spaces folded, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH)
+    text = text.replace("\u00a0", " ").replace("_x000D_", "")
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def is_empty(value: object) -> bool:
+    return clean_text(value) in EMPTY_TOKENS
+
+
+def thai_digits_to_ascii(text: str) -> str:
+    return text.translate(_THAI_DIGITS)
+
+
+def parse_number(value: object, percent_format: bool = False) -> float | None:
+    """``3,304,180`` / ``๔๐ %`` / ``36,740 บาท`` / ``12.5`` -> float; empty tokens -> None.
+
+    ``percent_format`` means the cell was shown with Excel's % format, so 0.4 means 40.
+    """
+    if isinstance(value, bool):
+        raise Unreadable(str(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return float(value) * (100.0 if percent_format else 1.0)
+    text = clean_text(value)
+    if text in EMPTY_TOKENS:
+        return None
+    text = thai_digits_to_ascii(text)
+    text = re.sub(r"(บาท|ร้อยละ|%|\.-$|\s)", "", text).replace(",", "")
+    if text.endswith(".-"):
+        text = text[:-2]
+    try:
+        number = float(text)
+    except ValueError as exc:
+        raise Unreadable(str(value)) from exc
+    if math.isnan(number) or math.isinf(number):
+        raise Unreadable(str(value))
+    return number
+
+
+def _month_from_name(name: str) -> int | None:
+    name = name.strip().rstrip(".")
+    for i, (full, abbr) in enumerate(zip(THAI_MONTHS, THAI_MONTHS_ABBR), start=1):
+        if name == full or name == abbr.rstrip(".") or name.replace(".", "") == abbr.replace(".", ""):
+            return i
+    return None
+
+
+def _year_to_ce(year: int) -> int:
+    if year < 100:  # two-digit years: 63 -> 2563 BE
+        year += 2500
+    return year - BE_OFFSET if year > 2400 else year
+
+
+def _safe_date(y: int, m: int, d: int, raw: object) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError as exc:
+        raise Unreadable(str(raw)) from exc
+
+
+def parse_date(value: object, date_1904: bool = False) -> date | None:
+    """Dates as real dates, Excel serials, ``26/10/2563``, ``2020-10-01 00:00:00``,
+    ``25 พฤษภาคม 2564`` or ``23 มี.ค. 64``. A year above 2400 is Buddhist Era."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        if value.year > 2400:  # a BE year typed into a real date cell
+            return _safe_date(value.year - BE_OFFSET, value.month, value.day, value)
+        return value
+    if isinstance(value, bool):
+        raise Unreadable(str(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if not 1 <= value < 2958466:
+            raise Unreadable(str(value))
+        epoch = date(1904, 1, 1) if date_1904 else _EXCEL_EPOCH
+        return epoch + timedelta(days=int(value))
+    text = thai_digits_to_ascii(clean_text(value))
+    if text in EMPTY_TOKENS:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
+    if m:
+        return _safe_date(_year_to_ce(int(m.group(1))), int(m.group(2)), int(m.group(3)), value)
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})", text)
+    if m:
+        return _safe_date(_year_to_ce(int(m.group(3))), int(m.group(2)), int(m.group(1)), value)
+    m = re.fullmatch(r"(?:วันที่\s*)?(\d{1,2})\s*([ก-๙.]+)\s*(?:พ\.ศ\.\s*)?(\d{2,4})", text)
+    if m:
+        month = _month_from_name(m.group(2))
+        if month:
+            return _safe_date(_year_to_ce(int(m.group(3))), month, int(m.group(1)), value)
+    raise Unreadable(str(value))
+
+
+def parse_int(value: object) -> int | None:
+    number = parse_number(value)
+    if number is None:
+        return None
+    if number != int(number):
+        raise Unreadable(str(value))
+    return int(number)
+
+
+def normalise_code(value: object) -> str:
+    """Codes keep their leading zeros; Thai digits and stray spaces are removed."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", "", thai_digits_to_ascii(clean_text(value)))

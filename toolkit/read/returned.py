@@ -1,0 +1,157 @@
+"""Find the template's sheets, header rows and columns in a returned workbook, by name first and by
+Thai or English labels when the agency renamed, moved or pasted things."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from schemas import SHEETS, SheetSpec
+from toolkit.findings import Finding, make_finding
+from toolkit.layout import END_MARKER, META_SHEET
+from toolkit.normalise.values import clean_text
+from toolkit.read.workbook import RawSheet, RawWorkbook, open_workbook
+
+_HEADER_SCAN_ROWS = 15
+
+
+def _squash(value: object) -> str:
+    return re.sub(r"\s+", "", clean_text(value)).lower()
+
+
+@dataclass
+class LocatedSheet:
+    spec: SheetSpec
+    name: str
+    columns: dict[str, int]  # column key -> 1-based column index
+    rows: list[tuple[int, dict[str, Any]]]  # (excel row, raw value by column key)
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    def cell(self, key: str, excel_row: int) -> str:
+        col = self.columns.get(key)
+        return f"{get_column_letter(col)}{excel_row}" if col else ""
+
+    def is_percent(self, key: str, excel_row: int) -> bool:
+        col = self.columns.get(key)
+        return col is not None and (excel_row, col) in self.percent_cells
+
+
+@dataclass
+class ReturnedWorkbook:
+    path: Path
+    meta: dict[str, str]
+    sheets: dict[str, LocatedSheet]
+    findings: list[Finding]
+    date_1904: bool = False
+
+    @property
+    def prefill(self) -> dict[str, Any] | None:
+        chunks = [v for k, v in sorted(self.meta.items(), key=lambda kv: _chunk_no(kv[0])) if k.startswith("prefill_")
+                  and k != "prefill_checksum"]
+        if not chunks:
+            return None
+        try:
+            return json.loads("".join(chunks))
+        except json.JSONDecodeError:
+            return None
+
+
+def _chunk_no(key: str) -> int:
+    tail = key.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
+def _read_meta(book: RawWorkbook) -> dict[str, str]:
+    sheet = book.sheets.get(META_SHEET)
+    if sheet is None:
+        return {}
+    return {clean_text(r[0]): str(r[1]) if len(r) > 1 and r[1] is not None else ""
+            for r in sheet.rows if r and r[0] is not None}
+
+
+def _header_score(sheet: RawSheet, row: int, spec: SheetSpec) -> int:
+    cells = {_squash(v) for v in (sheet.rows[row - 1] if row <= len(sheet.rows) else [])}
+    return sum(1 for c in spec.columns if _squash(c.th) in cells or _squash(c.en) in cells)
+
+
+def _find_header(sheet: RawSheet, spec: SheetSpec) -> int | None:
+    best, best_row = 0, None
+    for row in range(1, min(len(sheet.rows), _HEADER_SCAN_ROWS) + 1):
+        score = _header_score(sheet, row, spec)
+        if score > best:
+            best, best_row = score, row
+    return best_row if best >= max(2, len(spec.columns) // 2) else None
+
+
+def _locate_sheet(book: RawWorkbook, spec: SheetSpec, taken: set[str]) -> tuple[RawSheet | None, int | None]:
+    candidates = [s for s in book.sheets.values() if s.name not in taken and s.name != META_SHEET]
+    exact = book.sheets.get(spec.sheet_name)
+    if exact is not None:
+        return exact, _find_header(exact, spec)
+    by_name = [s for s in candidates if _squash(spec.th) in _squash(s.name) or _squash(spec.en) in _squash(s.name)]
+    for sheet in by_name + candidates:
+        header = _find_header(sheet, spec)
+        if header is not None:
+            return sheet, header
+    return None, None
+
+
+def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: list[Finding]) -> tuple[dict[str, int], int]:
+    th_cells = [_squash(v) for v in sheet.rows[header - 1]]
+    en_row = sheet.rows[header] if header < len(sheet.rows) else []
+    en_cells = [_squash(v) for v in en_row]
+    has_en_row = sum(1 for c in spec.columns if _squash(c.en) in en_cells) >= max(2, len(spec.columns) // 2)
+    columns: dict[str, int] = {}
+    for position, col in enumerate(spec.columns, start=1):
+        index = None
+        for cells in (th_cells, en_cells if has_en_row else []):
+            for label in (_squash(col.th), _squash(col.en)):
+                if label in cells:
+                    index = cells.index(label) + 1
+                    break
+            if index:
+                break
+        if index is None:
+            findings.append(make_finding("column.missing", sheet=sheet.name, cell=f"{get_column_letter(position)}{header}",
+                                         column=col.key, label_th=col.th, label_en=col.en))
+            continue
+        if index != position:
+            findings.append(make_finding("column.moved", sheet=sheet.name, cell=f"{get_column_letter(index)}{header}",
+                                         value=get_column_letter(index), column=col.key,
+                                         label_th=col.th, label_en=col.en))
+        columns[col.key] = index
+    return columns, header + (2 if has_en_row else 1)
+
+
+def read_return(path: Path) -> ReturnedWorkbook:
+    """Open a returned workbook and locate its sheets. Raises ToolkitError if it cannot be opened."""
+    book = open_workbook(path)
+    findings: list[Finding] = []
+    meta = _read_meta(book)
+    located: dict[str, LocatedSheet] = {}
+    taken: set[str] = set()
+    for spec in SHEETS:
+        sheet, header = _locate_sheet(book, spec, taken)
+        if sheet is None or header is None:
+            findings.append(make_finding("sheet.missing", sheet=spec.sheet_name, expected=spec.sheet_name))
+            continue
+        taken.add(sheet.name)
+        if sheet.name != spec.sheet_name:
+            findings.append(make_finding("sheet.renamed", sheet=sheet.name, value=sheet.name,
+                                         expected=spec.sheet_name))
+        columns, first = _locate_columns(sheet, header, spec, findings)
+        rows = []
+        for r in range(first, len(sheet.rows) + 1):
+            if clean_text(sheet.value(r, 1)) == END_MARKER:
+                break
+            values = {key: sheet.value(r, c) for key, c in columns.items()}
+            if all(clean_text(v) == "" for v in values.values()):
+                continue
+            rows.append((r, values))
+        located[spec.key] = LocatedSheet(spec, sheet.name, columns, rows, sheet.percent_cells)
+    return ReturnedWorkbook(Path(path), meta, located, findings, book.date_1904)

@@ -1,0 +1,1 @@
+"""Template stage: the only code that writes workbooks with XlsxWriter."""

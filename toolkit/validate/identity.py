@@ -1,0 +1,88 @@
+"""Is this the right file? Agency and round, untouched pre-filled cells, every item present once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from schemas import SHEETS_BY_KEY, SheetSpec
+from toolkit import SCHEMA_VERSION
+from toolkit.findings import Finding, make_finding
+from toolkit.layout import canonical, checksum
+from toolkit.normalise.frames import SheetFrames
+from toolkit.read.returned import ReturnedWorkbook
+from toolkit.reference import Reference
+
+_ROUND_IN_NAME = re.compile(r"(\d{4})-(Q[1-4]|M(?:0[1-9]|1[0-2]))", re.IGNORECASE)
+
+
+def _canon(spec: SheetSpec, key: str, value: Any, ref: Reference) -> str:
+    col = spec.column(key)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if col.kind == "status":
+        return ref.match_status(col.vocab or "", value) or str(value)
+    return canonical(value)
+
+
+def identify(book: ReturnedWorkbook, frames: dict[str, SheetFrames]) -> tuple[str, str, list[Finding]]:
+    """Agency code and round from the metadata, or guessed from codes and the file name."""
+    findings = []
+    meta = book.meta
+    if meta.get("agency_code") and meta.get("round"):
+        digest = meta.get("prefill_checksum", "")
+        prefill = book.prefill
+        if prefill is None or checksum(prefill) != digest:
+            findings.append(make_finding("template.metadata-tampered", sheet="_meta"))
+        version = meta.get("schema_version", "")
+        if version.isdigit() and int(version) < SCHEMA_VERSION:
+            findings.append(make_finding("template.old-version", sheet="_meta", found=version, current=SCHEMA_VERSION))
+        return meta["agency_code"], meta["round"], findings
+    codes = [str(c) for f in frames.values() for c in f.typed.iloc[:, 0].dropna()]
+    agencies = {c[:4] for c in codes if re.match(r"\d{4}", c)}
+    agency = agencies.pop() if len(agencies) == 1 else ""
+    m = _ROUND_IN_NAME.search(book.path.name)
+    rnd = f"{m.group(1)}-{m.group(2).upper()}" if m else ""
+    findings.append(make_finding("template.no-metadata", detail=f"agency {agency or '?'}, round {rnd or '?'}"))
+    return agency, rnd, findings
+
+
+def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict[str, dict[str, str]]],
+                        ref: Reference) -> list[Finding]:
+    """Pre-filled cells unchanged; every expected row present once; no unknown rows."""
+    findings = []
+    for key, rows in expected.items():
+        if key not in frames:
+            continue
+        spec, sheet_frames = SHEETS_BY_KEY[key], frames[key]
+        sheet, typed = sheet_frames.sheet, sheet_frames.typed
+        seen: dict[str, int] = {}
+        id_col = spec.id_columns[-1]
+        for row, r in typed.iterrows():
+            rid = "#".join(_canon(spec, k, r[k], ref) for k in spec.id_columns)
+            if rid in seen:
+                findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
+                                             value=rid, item=rid, column=id_col))
+                continue
+            seen[rid] = row
+            if rid not in rows:
+                findings.append(make_finding("identity.unknown-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
+                                             value=rid, item=rid, column=id_col))
+                continue
+            for col_key, want in rows[rid].items():
+                if col_key in spec.id_columns or spec.column(col_key).editable:
+                    continue
+                want_c = _canon(spec, col_key, want, ref) if spec.column(col_key).kind == "status" else want
+                got = _canon(spec, col_key, r[col_key], ref)
+                if got != want_c:
+                    findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
+                                                 cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],
+                                                 item=rid, column=col_key, expected=want))
+        for rid in rows:
+            if rid not in seen:
+                findings.append(make_finding("identity.missing-item", sheet=sheet.name, item=rid, column=id_col,
+                                             expected=rid, label_th=spec.column(id_col).th,
+                                             label_en=spec.column(id_col).en))
+    return findings

@@ -1,0 +1,99 @@
+"""Validate one returned workbook: read, normalise, check; never raise for bad data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from schemas import SHEETS
+from schemas.base import ValidationContext
+from schemas.cross_sheet import CROSS_RULES
+from toolkit.calendar import Round, fiscal_bounds
+from toolkit.catalogue import Catalogue
+from toolkit.config import DEFAULT_SETTINGS, Settings
+from toolkit.errors import ToolkitError
+from toolkit.expected import all_expected, prefill_payload
+from toolkit.findings import FileReport, Finding, make_finding
+from toolkit.normalise.frames import SheetFrames, normalise_sheet
+from toolkit.read.returned import read_return
+from toolkit.reference import Reference
+from toolkit.validate.columns import column_findings
+from toolkit.validate.identity import compare_to_expected, identify
+from toolkit.validate.view import ReturnView
+
+
+@dataclass
+class ParsedReturn:
+    """A validated return: the report, and the typed rows (index = Excel row) of each sheet."""
+
+    report: FileReport
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sheet_names: dict[str, str] = field(default_factory=dict)
+    template_id: str = ""
+
+
+def _context(rnd: Round | None, ref: Reference) -> ValidationContext:
+    fy = rnd.fiscal_year if rnd else 2500
+    lo, hi = fiscal_bounds(fy) if rnd else (pd.Timestamp.min.date(), pd.Timestamp.max.date())
+    vocab = {name: frozenset(s.key for s in items) for name, items in ref.statuses.items()}
+    return ValidationContext(fy, lo, hi, vocab)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.rule, f.sheet, f.cell, f.item, f.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
+                  catalogue: Catalogue | None = None, display_name: str | None = None) -> ParsedReturn:
+    """Every problem of one file as Findings; a file that cannot be opened is one error finding."""
+    report = FileReport(file=display_name or Path(path).name)
+    try:
+        book = read_return(Path(path))
+    except ToolkitError as exc:
+        report.findings.append(make_finding("file.unreadable", detail=exc.message_th + " / " + exc.message_en))
+        return ParsedReturn(report)
+    findings: list[Finding] = list(book.findings)
+    frames: dict[str, SheetFrames] = {}
+    unreadable: dict[str, set[tuple[int, str]]] = {}
+    for spec in SHEETS:
+        if spec.key in book.sheets:
+            frames[spec.key], problems = normalise_sheet(book.sheets[spec.key], ref, book.date_1904)
+            findings += problems
+            unreadable[spec.key] = {(int(f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), f.column) for f in problems if f.cell}
+    agency, round_text, id_findings = identify(book, frames)
+    findings += id_findings
+    report.agency, report.round = agency, round_text
+    report.template_id = book.meta.get("template_id", "")
+    version = book.meta.get("schema_version", "")
+    report.schema_version = int(version) if version.isdigit() else None
+    rnd = None
+    try:
+        rnd = Round.parse(round_text) if round_text else None
+    except ToolkitError:
+        findings.append(make_finding("identity.wrong-round", found=round_text, expected="?"))
+    if catalogue is not None and agency not in catalogue.agencies:
+        findings.append(make_finding("identity.unknown-agency", value=agency or "?"))
+    elif not agency:
+        findings.append(make_finding("identity.unknown-agency", value="?"))
+    expected = book.prefill if book.meta.get("agency_code") else None
+    if expected is None and catalogue is not None and rnd is not None and agency in catalogue.agencies:
+        expected = prefill_payload(all_expected(catalogue, ref, agency, rnd))
+    if expected is not None:
+        findings += compare_to_expected(frames, expected, ref)
+    ctx = _context(rnd, ref)
+    for key, sheet_frames in frames.items():
+        findings += column_findings(sheet_frames, ctx, unreadable.get(key, set()))
+    view = ReturnView(frames, ref, settings)
+    for rule in CROSS_RULES:
+        findings += list(rule(view))
+    report.findings = _dedupe(findings)
+    return ParsedReturn(report, {k: f.typed for k, f in frames.items()},
+                        {k: f.sheet.name for k, f in frames.items()}, report.template_id)

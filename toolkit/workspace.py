@@ -1,0 +1,65 @@
+"""A workspace is one shared folder: catalogue, templates, inbox, archive, feedback, ledger, master."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.catalogue import Catalogue, read_catalogue
+from toolkit.errors import WorkspaceError
+
+SUBFOLDERS = ("templates", "inbox", "archive", "feedback")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.root / "catalogue.xlsx"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / "ledger.sqlite"
+
+    @property
+    def master_path(self) -> Path:
+        return self.root / "master.xlsx"
+
+    @classmethod
+    def create(cls, root: Path) -> "Workspace":
+        ws = cls(Path(root))
+        for name in SUBFOLDERS:
+            (ws.root / name).mkdir(parents=True, exist_ok=True)
+        return ws
+
+    @classmethod
+    def open(cls, root: Path) -> "Workspace":
+        ws = cls(Path(root))
+        if not ws.catalogue_path.exists():
+            raise WorkspaceError("workspace.missing",
+                                 f"{root} is not a workspace (no catalogue.xlsx): run 'toolkit init {root}' first",
+                                 f"{root} ไม่ใช่โฟลเดอร์งาน (ไม่พบ catalogue.xlsx) ให้รัน 'toolkit init {root}' ก่อน")
+        for name in SUBFOLDERS:
+            (ws.root / name).mkdir(exist_ok=True)
+        return ws
+
+    def catalogue(self) -> Catalogue:
+        return read_catalogue(self.catalogue_path)
