@@ -22,9 +22,11 @@ class ReturnView:
     settings: Settings
 
     def frame(self, key: str) -> pd.DataFrame:
-        """The typed frame of a sheet (empty with the right columns when the sheet is missing)."""
+        """The typed frame of a sheet, rows without their identifiers left out (those are reported by
+        the column checks); empty with the right columns when the sheet is missing."""
         if key in self.frames:
-            return self.frames[key].typed
+            typed = self.frames[key].typed
+            return typed.dropna(subset=list(SHEETS_BY_KEY[key].id_columns))
         return SHEETS_BY_KEY[key].empty_frame()
 
     def raw(self, key: str, row: int, column: str) -> str:

@@ -1,0 +1,57 @@
+from datetime import date
+
+import pytest
+
+from toolkit.normalise.values import Unreadable, clean_text, normalise_code, parse_date, parse_int, parse_number
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("26/10/2563", date(2020, 10, 26)),
+    ("23/1/2563", date(2020, 1, 23)),
+    ("2020-10-01 00:00:00", date(2020, 10, 1)),
+    ("25 พฤษภาคม 2564", date(2021, 5, 25)),
+    ("23 มี.ค. 2564", date(2021, 3, 23)),
+    ("ลว. 23 มี.ค. 64".removeprefix("ลว. "), date(2021, 3, 23)),
+    ("๒๖/๑๐/๒๕๖๓", date(2020, 10, 26)),
+    (44105, date(2020, 10, 1)),
+    (date(2563, 10, 26), date(2020, 10, 26)),
+    ("1/10/2020", date(2020, 10, 1)),
+])
+def test_dates_as_people_type_them(raw, expected):
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["32/13/2563", "พรุ่งนี้", "2563/99", True])
+def test_unreadable_dates_raise(raw):
+    with pytest.raises(Unreadable):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("3,304,180", 3304180.0), ("๔๐ %", 40.0), ("36,740 บาท", 36740.0), ("583,203.-", 583203.0),
+    ("ร้อยละ 57.16", 57.16), (" 12 ", 12.0), ("-", None), ("ไม่มี", None), ("", None), (None, None), (7, 7.0),
+])
+def test_numbers_with_commas_units_and_thai_digits(raw, expected):
+    assert parse_number(raw) == expected
+
+
+def test_percent_formatted_cell_is_scaled():
+    assert parse_number(0.4, percent_format=True) == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize("raw", ["สิบ", "12abc", "1.2.3"])
+def test_unreadable_numbers_raise(raw):
+    with pytest.raises(Unreadable):
+        parse_number(raw)
+
+
+def test_whole_numbers_only_for_int():
+    assert parse_int("๓") == 3
+    with pytest.raises(Unreadable):
+        parse_int("2.5")
+
+
+def test_text_cleaning_removes_zero_width_and_folds_spaces():
+    assert clean_text("\u200bเป็นไปตาม\u00a0 แผน \ufeff") == "เป็นไปตาม แผน"
+    assert normalise_code(" ๒๑๐๐-๑๐๓๗ ") == "2100-1037"
+    assert normalise_code(2100.0) == "2100"

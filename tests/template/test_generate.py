@@ -1,0 +1,109 @@
+"""Open each generated workbook with openpyxl and check it from the file itself."""
+
+import json
+
+import openpyxl
+import pytest
+
+from schemas import SHEETS
+from toolkit.layout import BE_DATE_FORMAT, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, checksum
+from tests.builders import AGENCY, COUNT_KPI, LEVEL_KPI, PROJECT, ROUND, make_template
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return make_template(tmp_path_factory.mktemp("gen"))
+
+
+@pytest.fixture(scope="module")
+def book(generated):
+    return openpyxl.load_workbook(generated.path)
+
+
+def test_file_name_names_round_and_agency(generated):
+    assert generated.path.name == f"{ROUND}_{AGENCY}_สำนักยุทธศาสตร์และประเมินผล.xlsx"
+
+
+def test_sheets_thai_first_and_metadata_very_hidden(book):
+    assert book.sheetnames == ["คำชี้แจง (Instructions)", *[s.sheet_name for s in SHEETS], META_SHEET]
+    assert book[META_SHEET].sheet_state == "veryHidden"
+    assert all(book[s.sheet_name].sheet_state == "visible" for s in SHEETS)
+
+
+def test_headers_come_from_the_schema(book):
+    for spec in SHEETS:
+        ws = book[spec.sheet_name]
+        assert [ws.cell(HEADER_TH_ROW, i + 1).value for i in range(len(spec.columns))] == [c.th for c in spec.columns]
+        assert [ws.cell(HEADER_EN_ROW, i + 1).value for i in range(len(spec.columns))] == [c.en for c in spec.columns]
+
+
+def test_rows_per_round(generated):
+    # 2564-Q2: six monthly reports, two quarters, two KPIs
+    assert generated.rows == {"projects": 1, "progress": 6, "plan_steps": 2, "kpis": 2, "kpi_quarters": 4}
+
+
+def test_locked_and_unlocked_cells_follow_editable(book):
+    for spec in SHEETS:
+        ws = book[spec.sheet_name]
+        assert ws.protection.sheet, spec.key
+        assert ws.protection.sort is False and ws.protection.autoFilter is False  # False = allowed in openpyxl
+        for i, col in enumerate(spec.columns, start=1):
+            assert ws.cell(FIRST_DATA_ROW, i).protection.locked is (not col.editable), (spec.key, col.key)
+
+
+def test_prefilled_identifiers(book):
+    ws = book["โครงการ (Projects)"]
+    assert ws.cell(FIRST_DATA_ROW, 1).value == PROJECT
+    assert ws.cell(FIRST_DATA_ROW, 6).value == 100000
+    quarters = book["ผลรายไตรมาส (KPIQuarters)"]
+    assert [(quarters.cell(r, 1).value, quarters.cell(r, 2).value) for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 4)] \
+        == [(LEVEL_KPI, 1), (LEVEL_KPI, 2), (COUNT_KPI, 1), (COUNT_KPI, 2)]
+
+
+def _validations(ws):
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            out[rng.coord] = dv
+    return out
+
+
+def test_data_validations_type_and_bounds(book):
+    progress = _validations(book["ความก้าวหน้า (Progress)"])
+    pct = progress[f"E{FIRST_DATA_ROW}"]
+    assert (pct.type, pct.operator or "between", pct.formula1, pct.formula2) == ("decimal", "between", "0", "100")  # between is the OOXML default
+    assert pct.error and "ร้อยละ" in pct.error
+    money = progress[f"F{FIRST_DATA_ROW}"]
+    assert (money.type, money.operator, money.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    day = progress[f"C{FIRST_DATA_ROW}"]
+    assert day.type == "date" and (day.operator or "between") == "between"
+    assert (int(float(day.formula1)), int(float(day.formula2))) == (44105, 44469)  # 2020-10-01 .. 2021-09-30
+    status = progress[f"G{FIRST_DATA_ROW}"]
+    assert status.type == "list" and "เป็นไปตามแผน" in status.formula1
+    quarters = _validations(book["ผลรายไตรมาส (KPIQuarters)"])
+    level = quarters[f"E{FIRST_DATA_ROW}"]
+    assert (level.type, level.formula1, level.formula2) == ("whole", "1", "5")
+    count = quarters[f"E{FIRST_DATA_ROW + 2}"]
+    assert (count.type, count.operator) == ("decimal", "greaterThanOrEqual")
+
+
+def test_dates_show_buddhist_era(book):
+    ws = book["โครงการ (Projects)"]
+    assert ws.cell(FIRST_DATA_ROW, 4).number_format == BE_DATE_FORMAT
+    assert book["ความก้าวหน้า (Progress)"].cell(FIRST_DATA_ROW, 3).number_format == BE_DATE_FORMAT
+
+
+def test_metadata_and_checksum(book, generated):
+    meta = {r[0]: r[1] for r in book[META_SHEET].iter_rows(values_only=True)}
+    assert meta["agency_code"] == AGENCY and meta["round"] == str(ROUND)
+    assert meta["template_id"] == generated.template_id and meta["schema_version"] == "1"
+    prefill = json.loads("".join(v for k, v in sorted(meta.items()) if k.startswith("prefill_") and k[-1].isdigit()))
+    assert checksum(prefill) == meta["prefill_checksum"]
+    assert prefill["projects"][PROJECT]["budget_received"] == "100000"
+    assert prefill["progress"][f"{PROJECT}#6"] == {"project_code": PROJECT, "report_no": "6"}
+
+
+def test_generation_is_deterministic_apart_from_time(tmp_path):
+    a = make_template(tmp_path / "a")
+    b = make_template(tmp_path / "b")
+    assert a.template_id == b.template_id
