@@ -10,6 +10,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from toolkit.findings import FileReport
 
@@ -53,7 +54,7 @@ def write_feedback(source: Path, report: FileReport, out_path: Path) -> Path | N
                 c.data_type = "s"  # agency text stays text, never a formula
         if f.sheet in book.sheetnames and f.cell:
             link = ws.cell(row, 4)
-            link.hyperlink = f"#{quote_sheetname(f.sheet)}!{f.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(f.sheet)}!{f.cell}")
             link.font = Font(color="0563C1", underline="single")
         ws.cell(row, 1).fill = _FILL[f.severity]
     for col, width in zip("ABCDEFGH", (7, 16, 26, 8, 20, 60, 60, 28)):
