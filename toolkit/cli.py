@@ -25,9 +25,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(exc: ToolkitError) -> None:
-    err.print(f"[red]error[/red] [{exc.code}] {exc.message_en}")
+    err.print(f"error [{exc.code}] {exc.message_en}", style="red", markup=False)
     if exc.message_th != exc.message_en:
-        err.print(f"ข้อผิดพลาด: {exc.message_th}")
+        err.print(f"ข้อผิดพลาด: {exc.message_th}", markup=False)
     raise typer.Exit(2)
 
 

@@ -1,0 +1,64 @@
+"""Every command has help; validate keeps its JSON shape and exit codes; errors are clean messages."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.builders import PROJECT, make_return, set_cell
+from toolkit.cli import app
+
+runner = CliRunner()
+COMMANDS = ["init", "generate", "validate", "collect", "merge", "demo", "version"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_every_command_is_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    registered = {c.name or c.callback.__name__ for c in app.registered_commands}
+    assert registered == set(COMMANDS)
+    for command in COMMANDS:
+        assert f"toolkit {command}" in readme, command
+
+
+def test_validate_json_shape_and_exit_codes(tmp_path):
+    clean = make_return(tmp_path, "clean.xlsx")
+    broken = make_return(tmp_path, "broken.xlsx",
+                         edit=lambda b, c: set_cell(b, c, ("progress", f"{PROJECT}#2", "progress_pct"), 150))
+    ok = runner.invoke(app, ["validate", "--json", str(clean)])
+    assert ok.exit_code == 0
+    obj = json.loads(ok.stdout.strip())
+    assert obj == {"file": "clean.xlsx", "agency": "2100", "round": "2564-Q2", "accepted": True, "issues": []}
+    bad = runner.invoke(app, ["validate", "--json", str(clean), str(broken)])
+    assert bad.exit_code == 1
+    lines = [json.loads(line) for line in bad.stdout.strip().splitlines()]
+    assert [o["accepted"] for o in lines] == [True, False]
+    issue = lines[1]["issues"][0]
+    assert set(issue) == {"rule", "severity", "sheet", "cell", "value", "message_th", "message_en"}
+    assert (issue["rule"], issue["cell"], issue["value"]) == ("value.percent-range", "E5", "150")
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path):
+    missing = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+    not_ws = runner.invoke(app, ["merge", str(tmp_path)])
+    assert not_ws.exit_code == 2 and "workspace.missing" in not_ws.output
+    bad_round = runner.invoke(app, ["generate", str(tmp_path), "--round", "2564-Q9"])
+    assert bad_round.exit_code == 2 and "round.invalid" in bad_round.output
+
+
+def test_init_generate_from_the_command_line(tmp_path):
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--sample"]).exit_code == 0
+    result = runner.invoke(app, ["generate", str(ws), "--round", "2564-Q4"])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (ws / "templates").glob("*.xlsx"))
+    assert "2564-Q4_0100_สำนักงานเลขานุการสภากรุงเทพมหานคร.xlsx" in files
+    assert "2564-Q4_2100_สำนักยุทธศาสตร์และประเมินผล.xlsx" in files
