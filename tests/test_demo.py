@@ -1,0 +1,92 @@
+"""The whole loop on the bundled sample: the seeds' inconsistencies reach the master's Flags sheet."""
+
+import sqlite3
+
+import openpyxl
+import pytest
+
+from toolkit.collect import collect
+from toolkit.demo.run import run_demo
+from toolkit.merge.run import merge_workspace
+from toolkit.reference import load_reference
+from toolkit.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return run_demo(tmp_path_factory.mktemp("demo") / "ws", fresh=True)
+
+
+@pytest.fixture(scope="module")
+def flags(demo):
+    ws = openpyxl.load_workbook(demo.merge.path, read_only=True)["Flags"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[1]
+    return [dict(zip(header, r)) for r in rows[2:]]
+
+
+def _flag(flags, rule, agency, sheet_en, cell=None, value=None):
+    return [f for f in flags if f["Rule"] == rule and f["Agency code"] == agency and f["Sheet"].endswith(f"({sheet_en})")
+            and (cell is None or f["Cell"] == cell) and (value is None or f["Raw value"] == value)]
+
+
+def test_both_fiscal_years_are_in_the_master(demo):
+    book = openpyxl.load_workbook(demo.merge.path, read_only=True)
+    assert book.sheetnames == ["Summary", "Submissions", "Projects", "Progress", "PlanSteps", "KPIs", "KPIResults", "Flags"]
+    rounds = {r[0] for r in book["Projects"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rounds == {"2563-Q4", "2564-Q4"}
+    for name in book.sheetnames[1:]:
+        thai, english = [list(r) for r in book[name].iter_rows(min_row=1, max_row=2, values_only=True)]
+        assert any("\u0e00" <= ch <= "\u0e7f" for ch in "".join(map(str, thai))), name
+        assert english[0] and all(ord(ch) < 128 for ch in english[0]), name
+
+
+def test_kpi_2100_1037_achieved_70_against_6(flags):
+    assert _flag(flags, "kpi.achieved-magnitude", "2100", "KPIs", value="70")
+
+
+def test_kpi_0100_814_levels_outside_1_to_5(flags):
+    hits = _flag(flags, "kpi.level-range", "0100", "KPIQuarters")
+    assert sorted(f["Raw value"] for f in hits) == ["15", "20", "20"]
+    assert all(f["Severity"] == "error" and f["Cell"].startswith("E") for f in hits)
+
+
+def test_project_3142_budget_used_zero_while_disbursed(flags):
+    hit = _flag(flags, "project.budget-used-mismatch", "2100", "Projects", value="0")
+    assert hit and "36,740" in hit[0]["Message (English)"]
+
+
+def test_pathum_thani_is_no_bangkok_district(flags):
+    hit = _flag(flags, "ref.unknown-district", "2100", "Progress", value="สำนักงานเขตปทุมธานี")
+    assert hit and hit[0]["Cell"].startswith("D") and "ปทุมวัน" in hit[0]["Message (Thai)"]
+
+
+def test_project_2462_placeholder_plan_dates(flags):
+    hit = _flag(flags, "plan.placeholder-dates", "0100", "PlanSteps")
+    assert hit and hit[0]["Raw value"] == "1/10/2563" and hit[0]["Cell"] == "E4"
+
+
+def test_kpi_results_computed_per_quarter(demo):
+    rows = [r for r in demo.merge.data.kpi_results if r["kpi_code"] == "2100-1037"]
+    assert [r["result"] for r in rows] == [20, 20, 70, 70]
+    assert rows[3]["achievement_pct"] == pytest.approx(1166.67) and rows[3]["status"] == "met"
+
+
+def test_collect_and_merge_again_change_nothing(demo, flags):
+    ws = Workspace.open(demo.workspace)
+
+    def dump():
+        db = sqlite3.connect(ws.ledger_path)
+        try:
+            return [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("submissions", "findings", "data_rows")]
+        finally:
+            db.close()
+
+    before = dump()
+    ref = load_reference()
+    results = collect(ws, None, ref, ws.catalogue())
+    assert results and {r.status for r in results} == {"duplicate"}
+    merge_workspace(ws, ref)
+    assert dump() == before
+    again = list(openpyxl.load_workbook(ws.master_path, read_only=True)["Flags"].iter_rows(values_only=True))
+    assert [dict(zip(again[1], r)) for r in again[2:]] == flags
