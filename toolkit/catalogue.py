@@ -7,11 +7,14 @@ import csv
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from toolkit.calendar import Round, fiscal_year_of
 from toolkit.errors import CatalogueError
 from toolkit.normalise.values import Unreadable, clean_text, normalise_code, parse_date, parse_number
+
+if TYPE_CHECKING:
+    from toolkit.reference import Reference
 
 
 @dataclass
@@ -189,6 +192,27 @@ class Catalogue:
         return [s for p in self.projects.values() for s in p.steps]
 
 
+def check_catalogue(cat: Catalogue, ref: "Reference") -> list[str]:
+    """Catalogue facts that the reference data does not know."""
+    problems = []
+    for k in cat.kpis.values():
+        if k.unit not in ref.units:
+            problems.append(f"KPI {k.kpi_code}: unknown unit '{k.unit}' (known: {', '.join(ref.units)})")
+        if ref.match_status("direction", k.direction) is None:
+            problems.append(f"KPI {k.kpi_code}: direction '{k.direction}' is not higher/lower")
+        if ref.match_status("kpi_type", k.kpi_type) is None:
+            problems.append(f"KPI {k.kpi_code}: unknown KPI type '{k.kpi_type}'")
+    for item in [*cat.projects.values(), *cat.kpis.values()]:
+        branch = item.strategy_branch
+        if branch and branch not in ref.strategy:
+            code = getattr(item, "project_code", None) or getattr(item, "kpi_code")
+            problems.append(f"{code}: strategy branch '{branch}' is not in the strategy tree")
+    for a in cat.agencies.values():
+        if a.kind not in ("department", "district", "district_group"):
+            problems.append(f"agency {a.agency_code}: kind '{a.kind}' is not department/district/district_group")
+    return problems
+
+
 def read_catalogue(path: Path) -> Catalogue:
     """Read ``catalogue.xlsx``; any problem is a CatalogueError naming sheet and row."""
     from toolkit.read.workbook import open_workbook  # reading stage owns openpyxl
@@ -209,7 +233,14 @@ def read_catalogue(path: Path) -> Catalogue:
                 continue
             table.append((f"{path.name}!{name} row {i}", dict(zip(header, row))))
         tables[name] = table
-    return Catalogue.from_tables(tables)
+    catalogue = Catalogue.from_tables(tables)
+    from toolkit.reference import load_reference
+
+    problems = check_catalogue(catalogue, load_reference())
+    if problems:
+        raise CatalogueError("catalogue.reference", f"{path.name}: " + "; ".join(problems[:10]),
+                             f"{path.name}: ข้อมูลไม่ตรงกับข้อมูลอ้างอิง: " + "; ".join(problems[:10]))
+    return catalogue
 
 
 def fiscal_year_matches(project: Project) -> bool:

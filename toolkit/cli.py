@@ -176,11 +176,11 @@ def demo(workspace: Path = typer.Argument(Path("demo_workspace"), help="Workspac
         result = run_demo(workspace, fresh=fresh, progress=lambda m: err.print(f"· {m}"))
     except ToolkitError as exc:
         _fail(exc)
-    table = Table("round", "agency", "name", "state", "late", "errors", "warnings", title="demo rounds")
+    table = Table("round", "agency", "name", "outcome", "late", "errors", "warnings", title="demo rounds")
     assert result.merge is not None
     for row in result.merge.data.summary:
-        table.add_row(row["round"], row["agency"], row["agency_name"], row["state"], "late" if row["late"] else "",
-                      str(row["errors"]), str(row["warnings"]))
+        table.add_row(row["round"], row["agency"], row["agency_name"], row["outcome"].replace("_", " "),
+                      "late" if row["late"] else "", str(row["errors"]), str(row["warnings"]))
     out.print(table)
     flags = result.merge.data.flags
     out.print(f"{result.templates} templates generated and filled, {len(result.collected)} returns collected, "
