@@ -58,6 +58,23 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A helper column the template computes with a formula, after the data columns. Never read
+    back: a returned file's formulas are not trusted, the validator recomputes what matters.
+
+    ``formula`` placeholders: ``{row}`` this Excel row, ``{first}`` the first data row, ``{key}`` the
+    column letter of a column of this sheet, ``{sheet.key}`` of another sheet, ``{sheet:key}`` the
+    quoted name of another sheet."""
+
+    key: str
+    th: str
+    en: str
+    kind: str
+    formula: str
+    width: float = 14
+
+
+@dataclass(frozen=True)
 class SheetSpec:
     key: str
     th: str
@@ -69,14 +86,16 @@ class SheetSpec:
     description_en: str = ""
     #: frame-level checks over several columns of the same sheet.
     frame_checks: tuple[CheckFactory, ...] = ()
+    #: formula columns shown to the person filling in, after the data columns.
+    computed: tuple[Computed, ...] = ()
 
     def __post_init__(self) -> None:
-        keys = [c.key for c in self.columns]
+        keys = [c.key for c in self.columns] + [c.key for c in self.computed]
         if len(set(keys)) != len(keys):
             raise ValueError(f"sheet {self.key}: duplicate column keys")
         if len(self.sheet_name) > 31:
             raise ValueError(f"sheet {self.key}: name '{self.sheet_name}' exceeds Excel's 31 characters")
-        missing = set(self.id_columns) - set(keys)
+        missing = set(self.id_columns) - {c.key for c in self.columns}
         if missing:
             raise ValueError(f"sheet {self.key}: id columns {missing} are not columns")
 

@@ -1,6 +1,6 @@
 """Plan steps sheet: the steps of each project as planned (locked) and how far each got."""
 
-from schemas.base import Column, SheetSpec
+from schemas.base import Column, Computed, SheetSpec
 from schemas.checks import percent_range, positive_whole
 from schemas.projects import PROJECT_CODE
 
@@ -21,5 +21,9 @@ PLAN_STEPS = SheetSpec(
                unit="%", width=13, checks=(percent_range(),), help_th="ร้อยละ 0-100 ของขั้นตอนนี้",
                help_en="0-100 of this step"),
         Column("actual_end", "วันที่แล้วเสร็จจริง", "Actual end", "date", editable=True, width=13),
+    ),
+    computed=(
+        Computed("weight_total", "น้ำหนักรวมของโครงการ [คำนวณ]", "Project weight total [computed]", "percent",
+                 "=SUMIFS(${weight_pct}:${weight_pct},${project_code}:${project_code},{project_code}{row})"),
     ),
 )

@@ -1,6 +1,6 @@
 """Progress sheet: one row per project and report (about monthly), cumulative progress."""
 
-from schemas.base import Column, SheetSpec
+from schemas.base import Column, Computed, SheetSpec
 from schemas.checks import in_fiscal_year, non_negative_money, percent_range, positive_whole
 from schemas.projects import PROJECT_CODE
 
@@ -29,5 +29,14 @@ PROGRESS = SheetSpec(
                editable=True, width=20),
         Column("problems", "ปัญหา", "Problems", "longtext", editable=True, width=28),
         Column("obstacles", "อุปสรรค", "Obstacles", "longtext", editable=True, width=28),
+    ),
+    computed=(
+        Computed("disbursed_to_date", "เบิกจ่ายสะสม (บาท) [คำนวณ]", "Disbursed to date (baht) [computed]", "money",
+                 "=SUMIFS(${disbursed}${first}:{disbursed}{row},${project_code}${first}:{project_code}{row},"
+                 "{project_code}{row})", width=16),
+        Computed("budget_remaining", "งบประมาณคงเหลือ (บาท) [คำนวณ]", "Budget remaining (baht) [computed]", "money",
+                 "=SUMIFS({sheet:projects}!${projects.budget_received}:${projects.budget_received},"
+                 "{sheet:projects}!${projects.project_code}:${projects.project_code},{project_code}{row})"
+                 "-{disbursed_to_date}{row}", width=16),
     ),
 )

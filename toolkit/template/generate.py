@@ -20,6 +20,7 @@ from toolkit.layout import (BE_DATE_FORMAT, END_MARKER, FIRST_DATA_ROW, HEADER_E
                             INSTRUCTIONS_SHEET, META_CHUNK, META_SHEET, TITLE_ROW, checksum)
 from toolkit.reference import Reference
 from toolkit.template.xlsx import check, new_workbook, write_value
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 CONTACT = "สำนักยุทธศาสตร์และประเมินผล (สยป.) กองยุทธศาสตร์บริหารจัดการ โทร. 1543"
 
@@ -50,9 +51,19 @@ class _Formats:
         self.end = book.add_format({**base, "italic": True, "font_color": "#7F7F7F", "border": 0})
         self.wrap = book.add_format({**base, "border": 0, "text_wrap": True})
         self.bold = book.add_format({**base, "border": 0, "bold": True})
+        self.head_computed = book.add_format({**base, "bold": True, "bg_color": "#548235", "font_color": "#FFFFFF",
+                                              "text_wrap": True, "align": "center", "valign": "vcenter"})
         self._cache: dict[tuple[str, bool], Any] = {}
         self._book = book
         self._base = base
+
+    def computed(self, kind: str) -> Any:
+        key = ("computed:" + kind, False)
+        if key not in self._cache:
+            props = {**self._base, "bg_color": "#E2EFDA", "locked": True, "italic": True,
+                     "num_format": '0.0" %"' if kind == "percent" else "#,##0"}
+            self._cache[key] = self._book.add_format(props)
+        return self._cache[key]
 
     def cell(self, col: Column, editable: bool) -> Any:
         key = (col.kind, editable)
@@ -111,10 +122,34 @@ def _validation(col: Column, ref: Reference, rnd: Round, unit: str | None = None
     return {**common, **rule}
 
 
+def _formula(template: str, spec: SheetSpec, row: int) -> str:
+    """Expand a Computed formula's placeholders for one 1-based Excel ``row``."""
+    from schemas import SHEETS_BY_KEY
+
+    def letter(sheet: SheetSpec, key: str) -> str:
+        keys = [c.key for c in sheet.columns] + [c.key for c in sheet.computed]
+        return xl_col_to_name(keys.index(key))
+
+    def expand(m: re.Match[str]) -> str:
+        token = m.group(1)
+        if token == "row":
+            return str(row)
+        if token == "first":
+            return str(FIRST_DATA_ROW)
+        if token.startswith("sheet:"):
+            return quote_sheetname(SHEETS_BY_KEY[token[6:]].sheet_name)
+        if "." in token:
+            other, key = token.split(".", 1)
+            return letter(SHEETS_BY_KEY[other], key)
+        return letter(spec, token)
+
+    return re.sub(r"\{([a-z_:.]+)\}", expand, template)
+
+
 def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str, Any]], ref: Reference,
                  rnd: Round, agency_label: str) -> None:
     ws = book.add_worksheet(spec.sheet_name)
-    last_col = len(spec.columns) - 1
+    last_col = len(spec.columns) + len(spec.computed) - 1
     check(ws.write_string(TITLE_ROW - 1, 0, f"{spec.th} / {spec.en} — {agency_label} — {rnd.label_th}", fmt.title),
           "write title")
     check(ws.write_string(TITLE_ROW - 1, min(4, last_col), spec.description_th, fmt.wrap), "write description")
@@ -122,6 +157,10 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
         check(ws.write_string(HEADER_TH_ROW - 1, c, col.th, fmt.head_th), "write Thai header")
         check(ws.write_string(HEADER_EN_ROW - 1, c, col.en, fmt.head_en), "write English header")
         ws.set_column(c, c, col.width)
+    for c, comp in enumerate(spec.computed, start=len(spec.columns)):
+        check(ws.write_string(HEADER_TH_ROW - 1, c, comp.th, fmt.head_computed), "write computed header")
+        check(ws.write_string(HEADER_EN_ROW - 1, c, comp.en, fmt.head_en), "write computed header")
+        ws.set_column(c, c, comp.width)
     ws.set_row(HEADER_TH_ROW - 1, 42)
     for i, row in enumerate(rows):
         r = FIRST_DATA_ROW - 1 + i
@@ -133,6 +172,9 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
                 rule = _validation(col, ref, rnd, unit)
                 if rule:
                     check(ws.data_validation(r, c, r, c, rule), f"add validation to {spec.key}.{col.key}")
+        for c, comp in enumerate(spec.computed, start=len(spec.columns)):
+            check(ws.write_formula(r, c, _formula(comp.formula, spec, r + 1), fmt.computed(comp.kind)),
+                  f"write formula {spec.key}.{comp.key}")
     end_row = FIRST_DATA_ROW - 1 + len(rows)
     check(ws.write_string(end_row, 0, END_MARKER, fmt.end), "write end marker")
     if rows:
