@@ -72,6 +72,9 @@ class Computed:
     kind: str
     formula: str
     width: float = 14
+    #: the value the formula has in the blank template, ``initial(row, rows by sheet)``: stored as the
+    #: formula's cached result, because LibreOffice shows cached results until a cell changes.
+    initial: Callable[[dict, dict], float] | None = None
 
 
 @dataclass(frozen=True)

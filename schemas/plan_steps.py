@@ -24,6 +24,8 @@ PLAN_STEPS = SheetSpec(
     ),
     computed=(
         Computed("weight_total", "น้ำหนักรวมของโครงการ [คำนวณ]", "Project weight total [computed]", "percent",
-                 "=SUMIFS(${weight_pct}:${weight_pct},${project_code}:${project_code},{project_code}{row})"),
+                 "=SUMIFS(${weight_pct}:${weight_pct},${project_code}:${project_code},{project_code}{row})",
+                 initial=lambda row, rows: sum(s.get("weight_pct") or 0 for s in rows["plan_steps"]
+                                               if s["project_code"] == row["project_code"])),
     ),
 )

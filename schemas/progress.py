@@ -33,10 +33,12 @@ PROGRESS = SheetSpec(
     computed=(
         Computed("disbursed_to_date", "เบิกจ่ายสะสม (บาท) [คำนวณ]", "Disbursed to date (baht) [computed]", "money",
                  "=SUMIFS(${disbursed}${first}:{disbursed}{row},${project_code}${first}:{project_code}{row},"
-                 "{project_code}{row})", width=16),
+                 "{project_code}{row})", width=16, initial=lambda row, rows: 0),
         Computed("budget_remaining", "งบประมาณคงเหลือ (บาท) [คำนวณ]", "Budget remaining (baht) [computed]", "money",
                  "=SUMIFS({sheet:projects}!${projects.budget_received}:${projects.budget_received},"
                  "{sheet:projects}!${projects.project_code}:${projects.project_code},{project_code}{row})"
-                 "-{disbursed_to_date}{row}", width=16),
+                 "-{disbursed_to_date}{row}", width=16,
+                 initial=lambda row, rows: sum(p.get("budget_received") or 0 for p in rows["projects"]
+                                               if p["project_code"] == row["project_code"])),
     ),
 )

@@ -147,7 +147,7 @@ def _formula(template: str, spec: SheetSpec, row: int) -> str:
 
 
 def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str, Any]], ref: Reference,
-                 rnd: Round, agency_label: str) -> None:
+                 rnd: Round, agency_label: str, all_rows: dict[str, list[dict[str, Any]]]) -> None:
     ws = book.add_worksheet(spec.sheet_name)
     last_col = len(spec.columns) + len(spec.computed) - 1
     check(ws.write_string(TITLE_ROW - 1, 0, f"{spec.th} / {spec.en} — {agency_label} — {rnd.label_th}", fmt.title),
@@ -173,7 +173,8 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
                 if rule:
                     check(ws.data_validation(r, c, r, c, rule), f"add validation to {spec.key}.{col.key}")
         for c, comp in enumerate(spec.computed, start=len(spec.columns)):
-            check(ws.write_formula(r, c, _formula(comp.formula, spec, r + 1), fmt.computed(comp.kind)),
+            cached = comp.initial(row, all_rows) if comp.initial else 0
+            check(ws.write_formula(r, c, _formula(comp.formula, spec, r + 1), fmt.computed(comp.kind), cached),
                   f"write formula {spec.key}.{comp.key}")
     end_row = FIRST_DATA_ROW - 1 + len(rows)
     check(ws.write_string(end_row, 0, END_MARKER, fmt.end), "write end marker")
@@ -210,11 +211,14 @@ def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round,
     lines += [("อย่าเปลี่ยนชื่อแผ่นงาน / Do not rename sheets", "ห้ามลบหรือย้ายแถวและคอลัมน์ / Do not delete or move rows and columns"),
               ("รหัสแม่แบบ / Template id", template_id),
               ("รุ่นโปรแกรม / Toolkit version", f"{__version__} (schema {SCHEMA_VERSION})")]
-    for r, (label, text) in enumerate(lines):
-        check(ws.write_string(r, 0, label, fmt.bold if r else fmt.title), "write instruction label")
+    title_th, title_en = lines[0]
+    check(ws.merge_range(0, 0, 0, 1, f"{title_th} / {title_en}", fmt.title), "write instruction title")
+    for r, (label, text) in enumerate(lines[1:], start=1):
+        check(ws.write_string(r, 0, label, fmt.bold), "write instruction label")
         check(ws.write_string(r, 1, text, fmt.wrap), "write instruction text")
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
                     "format_rows": True})
+    ws.set_footer(f"&L{agency_label}&C{rnd}&Rหน้า &P / &N")
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -239,7 +243,7 @@ def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Rou
     fmt = _Formats(book)
     _write_instructions(book, fmt, agency_label, rnd, settings, template_id)
     for spec in SHEETS:
-        _write_sheet(book, fmt, spec, expected[spec.key], ref, rnd, agency_label)
+        _write_sheet(book, fmt, spec, expected[spec.key], ref, rnd, agency_label, expected)
     meta = book.add_worksheet(META_SHEET)
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     items = [("template_id", template_id), ("schema_version", str(SCHEMA_VERSION)), ("toolkit_version", __version__),
