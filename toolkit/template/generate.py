@@ -51,6 +51,7 @@ class _Formats:
         self.end = book.add_format({**base, "italic": True, "font_color": "#7F7F7F", "border": 0})
         self.wrap = book.add_format({**base, "border": 0, "text_wrap": True})
         self.bold = book.add_format({**base, "border": 0, "bold": True})
+        self.bold_wrap = book.add_format({**base, "border": 0, "bold": True, "text_wrap": True})
         self.head_computed = book.add_format({**base, "bold": True, "bg_color": "#548235", "font_color": "#FFFFFF",
                                               "text_wrap": True, "align": "center", "valign": "vcenter"})
         self._cache: dict[tuple[str, bool], Any] = {}
@@ -84,6 +85,18 @@ class _Formats:
                 props["num_format"] = "@"
             self._cache[key] = self._book.add_format(props)
         return self._cache[key]
+
+
+ROW_HEIGHT = 22  # points: Thai vowels and tone marks need more than Excel's 15
+
+
+def _row_height(texts_and_widths: list[tuple[object, float]], max_lines: int = 6) -> float:
+    """Height that shows wrapped text whole: XlsxWriter cannot autofit, so estimate lines by length."""
+    lines = 1
+    for text, width in texts_and_widths:
+        if isinstance(text, str) and text:
+            lines = max(lines, -(-len(text) // max(int(width * 1.15), 1)))
+    return ROW_HEIGHT * min(lines, max_lines)
 
 
 def _validation(col: Column, ref: Reference, rnd: Round, unit: str | None = None) -> dict[str, Any] | None:
@@ -152,7 +165,8 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
     last_col = len(spec.columns) + len(spec.computed) - 1
     check(ws.write_string(TITLE_ROW - 1, 0, f"{spec.th} / {spec.en} — {agency_label} — {rnd.label_th}", fmt.title),
           "write title")
-    check(ws.write_string(TITLE_ROW - 1, min(4, last_col), spec.description_th, fmt.wrap), "write description")
+    ws.set_row(TITLE_ROW - 1, 26)
+    ws.set_default_row(ROW_HEIGHT)
     for c, col in enumerate(spec.columns):
         check(ws.write_string(HEADER_TH_ROW - 1, c, col.th, fmt.head_th), "write Thai header")
         check(ws.write_string(HEADER_EN_ROW - 1, c, col.en, fmt.head_en), "write English header")
@@ -161,10 +175,11 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
         check(ws.write_string(HEADER_TH_ROW - 1, c, comp.th, fmt.head_computed), "write computed header")
         check(ws.write_string(HEADER_EN_ROW - 1, c, comp.en, fmt.head_en), "write computed header")
         ws.set_column(c, c, comp.width)
-    ws.set_row(HEADER_TH_ROW - 1, 42)
+    ws.set_row(HEADER_TH_ROW - 1, 48)
     for i, row in enumerate(rows):
         r = FIRST_DATA_ROW - 1 + i
         unit = unit_key(ref, str(row.get("unit", ""))) if spec.key in ("kpis", "kpi_quarters") else None
+        ws.set_row(r, _row_height([(row.get(col.key), col.width) for col in spec.columns if not col.editable]))
         for c, col in enumerate(spec.columns):
             cell_fmt = fmt.cell(col, col.editable)
             write_value(ws, r, c, None if col.editable and col.key not in row else row.get(col.key), cell_fmt)
@@ -193,8 +208,9 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
 def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round, settings: Settings,
                         template_id: str) -> None:
     ws = book.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 30)
+    ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 100)
+    ws.set_row(0, 30)
     due = format_be(rnd.due_date(settings.due_days_after_round))
     lines = [
         ("แบบรายงานผลการดำเนินงานโครงการและตัวชี้วัด", "Project and KPI progress return"),
@@ -214,7 +230,8 @@ def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round,
     title_th, title_en = lines[0]
     check(ws.merge_range(0, 0, 0, 1, f"{title_th} / {title_en}", fmt.title), "write instruction title")
     for r, (label, text) in enumerate(lines[1:], start=1):
-        check(ws.write_string(r, 0, label, fmt.bold), "write instruction label")
+        ws.set_row(r, _row_height([(label, 34), (text, 100)]) + 4)
+        check(ws.write_string(r, 0, label, fmt.bold_wrap), "write instruction label")
         check(ws.write_string(r, 1, text, fmt.wrap), "write instruction text")
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
                     "format_rows": True})
