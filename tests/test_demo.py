@@ -12,6 +12,14 @@ from toolkit.reference import load_reference
 from toolkit.workspace import Workspace
 
 
+def _sheet_rows(path, sheet):
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     return run_demo(tmp_path_factory.mktemp("demo") / "ws", fresh=True)
@@ -19,8 +27,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def flags(demo):
-    ws = openpyxl.load_workbook(demo.merge.path, read_only=True)["Flags"]
-    rows = list(ws.iter_rows(values_only=True))
+    rows = _sheet_rows(demo.merge.path, "Flags")
     header = rows[1]
     return [dict(zip(header, r)) for r in rows[2:]]
 
@@ -31,12 +38,12 @@ def _flag(flags, rule, agency, sheet_en, cell=None, value=None):
 
 
 def test_both_fiscal_years_are_in_the_master(demo):
-    book = openpyxl.load_workbook(demo.merge.path, read_only=True)
-    assert book.sheetnames == ["Summary", "Submissions", "Projects", "Progress", "PlanSteps", "KPIs", "KPIResults", "Flags"]
-    rounds = {r[0] for r in book["Projects"].iter_rows(min_row=3, values_only=True) if r[0]}
+    names = ["Summary", "Submissions", "Projects", "Progress", "PlanSteps", "KPIs", "KPIResults", "Flags"]
+    assert openpyxl.load_workbook(demo.merge.path).sheetnames == names
+    rounds = {r[0] for r in _sheet_rows(demo.merge.path, "Projects")[2:] if r[0]}
     assert rounds == {"2563-Q4", "2564-Q4"}
-    for name in book.sheetnames[1:]:
-        thai, english = [list(r) for r in book[name].iter_rows(min_row=1, max_row=2, values_only=True)]
+    for name in names[1:]:
+        thai, english = [list(r) for r in _sheet_rows(demo.merge.path, name)[:2]]
         assert any("\u0e00" <= ch <= "\u0e7f" for ch in "".join(map(str, thai))), name
         assert english[0] and all(ord(ch) < 128 for ch in english[0]), name
 
@@ -88,5 +95,5 @@ def test_collect_and_merge_again_change_nothing(demo, flags):
     assert results and {r.status for r in results} == {"duplicate"}
     merge_workspace(ws, ref)
     assert dump() == before
-    again = list(openpyxl.load_workbook(ws.master_path, read_only=True)["Flags"].iter_rows(values_only=True))
+    again = _sheet_rows(ws.master_path, "Flags")
     assert [dict(zip(again[1], r)) for r in again[2:]] == flags
