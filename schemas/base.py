@@ -91,6 +91,9 @@ class SheetSpec:
     frame_checks: tuple[CheckFactory, ...] = ()
     #: formula columns shown to the person filling in, after the data columns.
     computed: tuple[Computed, ...] = ()
+    #: blank rows after the pre-filled ones where the agency may add items (identifiers editable;
+    #: the first identifier must still name one of its catalogue items).
+    extra_rows: int = 0
 
     def __post_init__(self) -> None:
         keys = [c.key for c in self.columns] + [c.key for c in self.computed]

@@ -9,6 +9,7 @@ PROGRESS = SheetSpec(
     description_th="รายงานความก้าวหน้ารายครั้ง (ประมาณเดือนละครั้ง) ความก้าวหน้าเป็นค่าสะสม",
     description_en="One row per progress report (about monthly); progress is cumulative.",
     id_columns=("project_code", "report_no"),
+    extra_rows=5,
     columns=(
         PROJECT_CODE,
         Column("report_no", "รายงานครั้งที่", "Report no.", "int", required=True, width=9,

@@ -74,7 +74,7 @@ def test_data_validations_type_and_bounds(book):
     assert (pct.type, pct.operator or "between", pct.formula1, pct.formula2) == ("decimal", "between", "0", "100")  # between is the OOXML default
     assert pct.error and "ร้อยละ" in pct.error
     money = progress[f"F{FIRST_DATA_ROW}"]
-    assert (money.type, money.operator, money.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    assert (money.type, money.operator, money.formula1) == ("whole", "greaterThanOrEqual", "0")  # whole baht
     day = progress[f"C{FIRST_DATA_ROW}"]
     assert day.type == "date" and (day.operator or "between") == "between"
     assert (int(float(day.formula1)), int(float(day.formula2))) == (44105, 44469)  # 2020-10-01 .. 2021-09-30
@@ -107,3 +107,29 @@ def test_generation_is_deterministic_apart_from_time(tmp_path):
     a = make_template(tmp_path / "a")
     b = make_template(tmp_path / "b")
     assert a.template_id == b.template_id
+
+
+def test_every_input_rule_has_a_thai_prompt_and_alert(book):
+    for spec in SHEETS:
+        for dv in book[spec.sheet_name].data_validations.dataValidation:
+            assert dv.prompt and dv.error and any("\u0e00" <= ch <= "\u0e7f" for ch in dv.prompt + dv.error), \
+                (spec.key, dv.sqref)
+
+
+def test_blank_rows_for_extra_reports_before_the_end_marker(book, generated):
+    ws = book["ความก้าวหน้า (Progress)"]
+    first_extra = FIRST_DATA_ROW + generated.rows["progress"]
+    for r in range(first_extra, first_extra + 5):
+        assert ws.cell(r, 1).value is None and not ws.cell(r, 1).protection.locked
+        assert not ws.cell(r, 2).protection.locked
+    assert ws.cell(first_extra + 5, 1).value.startswith("— สิ้นสุดข้อมูล")
+    codes = _validations(ws)[f"A{first_extra}"]
+    assert codes.type == "list" and "Projects" in codes.formula1
+
+
+def test_computed_columns_are_formulas_with_cached_values(book):
+    steps = book["ขั้นตอน (PlanSteps)"]
+    header = [c.value for c in steps[HEADER_EN_ROW]]
+    col = header.index("Project weight total [computed]") + 1
+    assert steps.cell(FIRST_DATA_ROW, col).value.startswith("=SUMIFS(")
+    assert not any(c == "Project weight total [computed]" for c in [x.en for s in SHEETS for x in s.columns])

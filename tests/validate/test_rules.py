@@ -187,3 +187,26 @@ def test_not_a_workbook_is_one_named_error(tmp_path, ref):
     bad.write_text("<html><body>not a spreadsheet</body></html>", encoding="utf-8")
     report = validate_file(bad, ref).report
     assert [f.rule for f in report.findings] == ["file.unreadable"] and not report.accepted
+
+
+def _extra_report(code):
+    def edit(book, cells):
+        ws = book["ความก้าวหน้า (Progress)"]
+        row = ws.max_row  # the end marker sits after the blank rows
+        while ws.cell(row, 1).value is None or str(ws.cell(row, 1).value).startswith("—"):
+            row -= 1
+        row += 1  # first blank row
+        ws.cell(row, 1).value, ws.cell(row, 2).value = code, 7
+        ws.cell(row, 3).value, ws.cell(row, 5).value = "30/3/2564", 65
+        ws.cell(row, 4).value = "รายงานเพิ่มเติม: ประชุมคณะทำงานเพื่อสรุปผล"
+    return edit
+
+
+def test_extra_report_in_a_blank_row_is_accepted(tmp_path, ref):
+    report = validate_file(make_return(tmp_path, edit=_extra_report(P)), ref, catalogue=small_catalogue()).report
+    assert report.findings == []
+
+
+def test_extra_row_for_a_project_not_in_the_catalogue_is_refused(tmp_path, ref):
+    report = validate_file(make_return(tmp_path, edit=_extra_report("21000000-7777")), ref).report
+    assert [f.rule for f in report.findings] == ["identity.unknown-item"]

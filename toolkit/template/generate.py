@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from schemas import SHEETS, Column, SheetSpec
+from schemas import PROJECTS, SHEETS, Column, SheetSpec
 from toolkit import SCHEMA_VERSION, __version__
 from toolkit.calendar import Round, fiscal_bounds, format_be
 from toolkit.catalogue import Catalogue
@@ -87,6 +87,11 @@ class _Formats:
         return self._cache[key]
 
 
+_DEFAULT_HELP = {
+    "percent": "กรอกร้อยละเป็นตัวเลข 0 ถึง 100", "money": "กรอกจำนวนเงินเป็นบาทเต็ม",
+    "date": "กรอกวันที่ เช่น 26/10/2563 (วัน/เดือน/ปี พ.ศ.)", "status": "เลือกจากรายการ",
+    "number": "กรอกตัวเลขในหน่วยนับของตัวชี้วัด",
+}
 ROW_HEIGHT = 22  # points: Thai vowels and tone marks need more than Excel's 15
 
 
@@ -102,13 +107,14 @@ def _row_height(texts_and_widths: list[tuple[object, float]], max_lines: int = 6
 def _validation(col: Column, ref: Reference, rnd: Round, unit: str | None = None) -> dict[str, Any] | None:
     """The Excel input rule of an editable column (per row for KPI results, by the KPI's unit)."""
     lo, hi = fiscal_bounds(rnd.fiscal_year)
-    common = {"error_title": "ค่าไม่ถูกต้อง", "input_title": col.th[:32]}
+    common = {"error_title": "ค่าไม่ถูกต้อง", "input_title": col.th[:32],
+              "input_message": (col.help_th or _DEFAULT_HELP.get(col.kind, ""))[:255]}
     if col.kind == "percent":
         rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
                 "error_message": "กรุณากรอกร้อยละเป็นตัวเลข 0 ถึง 100 (ไม่ต้องใส่เครื่องหมาย %)"}
     elif col.kind == "money":
-        rule = {"validate": "decimal", "criteria": ">=", "value": 0,
-                "error_message": "กรุณากรอกจำนวนเงินเป็นตัวเลขบาท ไม่ติดลบ"}
+        rule = {"validate": "integer", "criteria": ">=", "value": 0,
+                "error_message": "กรุณากรอกจำนวนเงินเป็นบาทเต็ม ไม่ติดลบ ไม่ต้องใส่จุลภาค"}
     elif col.kind == "date":
         rule = {"validate": "date", "criteria": "between",
                 "minimum": datetime(lo.year, lo.month, lo.day), "maximum": datetime(hi.year, hi.month, hi.day),
@@ -130,8 +136,8 @@ def _validation(col: Column, ref: Reference, rnd: Round, unit: str | None = None
                     "error_message": "กรุณากรอกตัวเลขไม่ติดลบ ในหน่วยนับของตัวชี้วัด"}
     else:
         return None
-    if col.help_th:
-        common["input_message"] = col.help_th[:255]
+    if not common["input_message"]:
+        del common["input_message"]
     return {**common, **rule}
 
 
@@ -191,7 +197,30 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
             cached = comp.initial(row, all_rows) if comp.initial else 0
             check(ws.write_formula(r, c, _formula(comp.formula, spec, r + 1), fmt.computed(comp.kind), cached),
                   f"write formula {spec.key}.{comp.key}")
-    end_row = FIRST_DATA_ROW - 1 + len(rows)
+    first_extra = FIRST_DATA_ROW - 1 + len(rows)
+    codes_source = None
+    if all_rows.get("projects"):
+        n = len(all_rows["projects"])
+        codes_source = f"={quote_sheetname(PROJECTS.sheet_name)}!$A${FIRST_DATA_ROW}:$A${FIRST_DATA_ROW + n - 1}"
+    for r in range(first_extra, first_extra + spec.extra_rows):
+        for c, col in enumerate(spec.columns):
+            write_value(ws, r, c, None, fmt.cell(col, True))
+            if col.key == "project_code" and codes_source:
+                rule = {"validate": "list", "source": codes_source, "input_title": "รายงานเพิ่มเติม",
+                        "input_message": "แถวว่างสำหรับรายงานเพิ่มเติม: เลือกรหัสโครงการ แล้วใส่ครั้งที่รายงานถัดไป",
+                        "error_message": "กรุณาเลือกรหัสโครงการของหน่วยงาน"}
+            elif col.key in spec.id_columns:
+                rule = {"validate": "integer", "criteria": ">=", "value": 1, "input_title": col.th[:32],
+                        "input_message": "ครั้งที่ของรายงานเพิ่มเติม (ต่อจากครั้งล่าสุด)",
+                        "error_message": "กรุณากรอกจำนวนเต็มตั้งแต่ 1"}
+            else:
+                rule = _validation(col, ref, rnd) if col.editable else None
+            if rule:
+                check(ws.data_validation(r, c, r, c, rule), f"add validation to extra row {spec.key}.{col.key}")
+        for c, comp in enumerate(spec.computed, start=len(spec.columns)):
+            check(ws.write_formula(r, c, _formula(comp.formula, spec, r + 1), fmt.computed(comp.kind), 0),
+                  f"write formula {spec.key}.{comp.key}")
+    end_row = first_extra + spec.extra_rows
     check(ws.write_string(end_row, 0, END_MARKER, fmt.end), "write end marker")
     if rows:
         check(ws.autofilter(HEADER_EN_ROW - 1, 0, end_row - 1, last_col), "set autofilter")
