@@ -62,3 +62,11 @@ def test_init_generate_from_the_command_line(tmp_path):
     files = sorted(p.name for p in (ws / "templates").glob("*.xlsx"))
     assert "2564-Q4_0100_สำนักงานเลขานุการสภากรุงเทพมหานคร.xlsx" in files
     assert "2564-Q4_2100_สำนักยุทธศาสตร์และประเมินผล.xlsx" in files
+
+
+def test_validate_rejects_a_return_for_another_round(tmp_path):
+    clean = make_return(tmp_path, "clean.xlsx")
+    right = runner.invoke(app, ["validate", "--json", "--round", "2564-Q2", str(clean)])
+    wrong = runner.invoke(app, ["validate", "--json", "--round", "2564-Q3", str(clean)])
+    assert right.exit_code == 0 and wrong.exit_code == 1
+    assert [i["rule"] for i in json.loads(wrong.stdout)["issues"]] == ["identity.wrong-round"]

@@ -87,7 +87,8 @@ def generate(workspace: Path = typer.Argument(..., help="Workspace folder"),
 @app.command()
 def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
              as_json: bool = typer.Option(False, "--json", help="One JSON object per file"),
-             workspace: Optional[Path] = typer.Option(None, "--workspace", help="Also check against this catalogue")) -> None:
+             workspace: Optional[Path] = typer.Option(None, "--workspace", help="Also check against this catalogue"),
+             round_: Optional[str] = typer.Option(None, "--round", help="Reject returns made for another round")) -> None:
     """Check returns without recording them (an agency's self-check). Exit 1 if any is rejected."""
     from toolkit.reference import load_reference
     from toolkit.validate.run import validate_file
@@ -96,6 +97,7 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
     try:
         catalogue = Workspace.open(workspace).catalogue() if workspace else None
         ref = load_reference()
+        expected = str(Round.parse(round_)) if round_ else None
     except ToolkitError as exc:
         _fail(exc)
     rejected = False
@@ -103,7 +105,7 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
         if not path.is_file():
             err.print(f"[red]error[/red] {path}: no such file / ไม่พบไฟล์")
             raise typer.Exit(2)
-        report = validate_file(path, ref, DEFAULT_SETTINGS, catalogue).report
+        report = validate_file(path, ref, DEFAULT_SETTINGS, catalogue, expected_round=expected).report
         rejected |= not report.accepted
         if as_json:
             sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
@@ -119,7 +121,8 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
 
 @app.command()
 def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
-            files: Optional[List[Path]] = typer.Argument(None, help="Files to take (default: everything in inbox/)")) -> None:
+            files: Optional[List[Path]] = typer.Argument(None, help="Files to take (default: everything in inbox/)"),
+            round_: Optional[str] = typer.Option(None, "--round", help="Reject returns made for another round")) -> None:
     """Archive, validate and record returns in the ledger; write feedback workbooks."""
     from toolkit.collect import collect as collect_files
     from toolkit.reference import load_reference
@@ -129,6 +132,7 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
         ws = Workspace.open(workspace)
         catalogue = ws.catalogue()
         ref = load_reference()
+        expected = str(Round.parse(round_)) if round_ else None
     except ToolkitError as exc:
         _fail(exc)
     missing = [p for p in files or [] if not p.is_file()]
@@ -137,7 +141,7 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
         raise typer.Exit(2)
     with _progress() as bar:
         task = bar.add_task("collect", total=None)
-        results = collect_files(ws, files or None, ref, catalogue,
+        results = collect_files(ws, files or None, ref, catalogue, expected_round=expected,
                                 progress=lambda i, n, name: bar.update(task, completed=i - 1, total=n,
                                                                        description=f"collect {name}"))
     table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")

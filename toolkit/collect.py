@@ -55,14 +55,16 @@ def _archive(ws: Workspace, source: Path, sha: str) -> Path:
 
 
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,
-                 settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None) -> CollectResult:
+                 settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None,
+                 expected_round: str | None = None) -> CollectResult:
     sha = sha256_of(path)
     known = ledger.by_sha(sha)
     if known is not None:
         return CollectResult(path.name, "duplicate", known, None, detail=f"same bytes as submission #{known.id}")
     archived = _archive(ws, path, sha)
     try:
-        parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name)
+        parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name,
+                               expected_round=expected_round)
     except Exception as exc:  # a bug or a hostile file must not stop the batch: record it as rejected
         report = FileReport(file=path.name)
         report.findings.append(make_finding("file.unreadable", detail=f"{type(exc).__name__}: {exc}"))
@@ -79,7 +81,8 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
 def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalogue: Catalogue,
             settings: Settings = DEFAULT_SETTINGS,
             progress: Callable[[int, int, str], None] | None = None,
-            received_at: Callable[[Path], str | None] | None = None) -> list[CollectResult]:
+            received_at: Callable[[Path], str | None] | None = None,
+            expected_round: str | None = None) -> list[CollectResult]:
     """Collect ``files`` (default: the inbox) into the ledger; returns one result per file.
     ``received_at(path)`` may give the time a file arrived (default: now)."""
     paths = list(files) if files is not None else inbox_files(ws)
@@ -90,7 +93,7 @@ def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalog
                 progress(i, len(paths), path.name)
             try:
                 when = received_at(Path(path)) if received_at else None
-                results.append(collect_file(ws, ledger, Path(path), ref, catalogue, settings, when))
+                results.append(collect_file(ws, ledger, Path(path), ref, catalogue, settings, when, expected_round))
             except Exception as exc:  # e.g. the file vanished or the disk is full: say so, go on
                 results.append(CollectResult(Path(path).name, "failed", None, None, detail=f"{type(exc).__name__}: {exc}"))
     return results

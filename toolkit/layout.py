@@ -36,3 +36,8 @@ def canonical(value: Any) -> str:
 
 def checksum(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def template_checksum(agency: str, round_: str, prefill: Any) -> str:
+    """What the metadata's checksum covers: the agency, the round and every pre-filled value."""
+    return checksum({"agency": agency, "round": round_, "prefill": prefill})

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from schemas import SHEETS
-from toolkit.layout import BE_DATE_FORMAT, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, checksum
+from toolkit.layout import BE_DATE_FORMAT, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, template_checksum
 from tests.builders import AGENCY, COUNT_KPI, LEVEL_KPI, PROJECT, ROUND, make_template
 
 
@@ -98,7 +98,7 @@ def test_metadata_and_checksum(book, generated):
     assert meta["agency_code"] == AGENCY and meta["round"] == str(ROUND)
     assert meta["template_id"] == generated.template_id and meta["schema_version"] == "1"
     prefill = json.loads("".join(v for k, v in sorted(meta.items()) if k.startswith("prefill_") and k[-1].isdigit()))
-    assert checksum(prefill) == meta["prefill_checksum"]
+    assert template_checksum(AGENCY, str(ROUND), prefill) == meta["prefill_checksum"]
     assert prefill["projects"][PROJECT]["budget_received"] == "100000"
     assert prefill["progress"][f"{PROJECT}#6"] == {"project_code": PROJECT, "report_no": "6"}
 

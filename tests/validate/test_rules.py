@@ -137,6 +137,7 @@ CASES = [
     ("no-metadata", lambda b, c: b.remove(b[META_SHEET]), None, "template.no-metadata", None),
     ("unknown-agency", lambda b, c: _meta(b, "agency_code", "9999"), None, "identity.unknown-agency", None),
     ("wrong-round", lambda b, c: _meta(b, "round", "2564-Q9"), None, "identity.wrong-round", None),
+    ("round-edited", lambda b, c: _meta(b, "round", "2564-Q3"), None, "template.metadata-tampered", None),
     ("renamed", lambda b, c: setattr(b["ความก้าวหน้า (Progress)"], "title", "รายงาน"), None, "sheet.renamed", None),
     ("sheet-missing", lambda b, c: b.remove(b["ตัวชี้วัด (KPIs)"]), None, "sheet.missing", None),
     ("column-moved", _insert_column, None, "column.moved", None),

@@ -17,7 +17,7 @@ from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.expected import all_expected, prefill_payload, unit_key
 from toolkit.layout import (BE_DATE_FORMAT, END_MARKER, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW,
-                            INSTRUCTIONS_SHEET, META_CHUNK, META_SHEET, TITLE_ROW, checksum)
+                            INSTRUCTIONS_SHEET, META_CHUNK, META_SHEET, TITLE_ROW, template_checksum)
 from toolkit.reference import Reference
 from toolkit.template.xlsx import check, new_workbook, write_value
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
@@ -277,7 +277,7 @@ def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Rou
     agency_label = f"{agency.name_th} ({agency.agency_code})"
     expected = all_expected(cat, ref, agency_code, rnd)
     payload = prefill_payload(expected)
-    digest = checksum(payload)
+    digest = template_checksum(agency_code, str(rnd), payload)
     template_id = hashlib.sha256(f"{agency_code}|{rnd}|{digest}".encode()).hexdigest()[:16]
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     out_dir.mkdir(parents=True, exist_ok=True)

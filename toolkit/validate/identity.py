@@ -10,7 +10,7 @@ import pandas as pd
 from schemas import SHEETS_BY_KEY, SheetSpec
 from toolkit import SCHEMA_VERSION
 from toolkit.findings import Finding, make_finding
-from toolkit.layout import canonical, checksum
+from toolkit.layout import canonical, template_checksum
 from toolkit.normalise.frames import SheetFrames
 from toolkit.read.returned import ReturnedWorkbook
 from toolkit.reference import Reference
@@ -34,7 +34,7 @@ def identify(book: ReturnedWorkbook, frames: dict[str, SheetFrames]) -> tuple[st
     if meta.get("agency_code") and meta.get("round"):
         digest = meta.get("prefill_checksum", "")
         prefill = book.prefill
-        if prefill is None or checksum(prefill) != digest:
+        if prefill is None or template_checksum(meta["agency_code"], meta["round"], prefill) != digest:
             findings.append(make_finding("template.metadata-tampered", sheet="_meta"))
         version = meta.get("schema_version", "")
         if version.isdigit() and int(version) < SCHEMA_VERSION:

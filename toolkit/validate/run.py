@@ -52,8 +52,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
-                  catalogue: Catalogue | None = None, display_name: str | None = None) -> ParsedReturn:
-    """Every problem of one file as Findings; a file that cannot be opened is one error finding."""
+                  catalogue: Catalogue | None = None, display_name: str | None = None,
+                  expected_round: str | None = None) -> ParsedReturn:
+    """Every problem of one file as Findings; a file that cannot be opened is one error finding.
+    With ``expected_round``, a return made for another round is rejected."""
     report = FileReport(file=display_name or Path(path).name)
     try:
         book = read_return(Path(path))
@@ -78,7 +80,9 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     try:
         rnd = Round.parse(round_text) if round_text else None
     except ToolkitError:
-        findings.append(make_finding("identity.wrong-round", found=round_text, expected="?"))
+        findings.append(make_finding("identity.wrong-round", found=round_text, expected=expected_round or "?"))
+    if rnd is not None and expected_round and str(rnd) != str(Round.parse(expected_round)):
+        findings.append(make_finding("identity.wrong-round", sheet="_meta", found=str(rnd), expected=expected_round))
     if catalogue is not None and agency not in catalogue.agencies:
         findings.append(make_finding("identity.unknown-agency", value=agency or "?"))
     elif not agency:
