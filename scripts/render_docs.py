@@ -20,7 +20,7 @@ from toolkit.template.generate import generate_template
 from workbook_templates import SAMPLE_DIR
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-AGENCY, ROUND = "2100", "2564-Q4"
+AGENCY, ROUND = "0100", "2564-Q4"
 
 
 def main() -> int:

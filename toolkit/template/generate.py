@@ -100,7 +100,7 @@ def _row_height(texts_and_widths: list[tuple[object, float]], max_lines: int = 6
     lines = 1
     for text, width in texts_and_widths:
         if isinstance(text, str) and text:
-            lines = max(lines, -(-len(text) // max(int(width * 1.15), 1)))
+            lines = max(lines, -(-len(text) // max(int(width), 1)))
     return ROW_HEIGHT * min(lines, max_lines)
 
 
@@ -182,6 +182,7 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
         check(ws.write_string(HEADER_EN_ROW - 1, c, comp.en, fmt.head_en), "write computed header")
         ws.set_column(c, c, comp.width)
     ws.set_row(HEADER_TH_ROW - 1, 48)
+    ws.set_row(HEADER_EN_ROW - 1, 36)
     for i, row in enumerate(rows):
         r = FIRST_DATA_ROW - 1 + i
         unit = unit_key(ref, str(row.get("unit", ""))) if spec.key in ("kpis", "kpi_quarters") else None
