@@ -133,3 +133,13 @@ def test_computed_columns_are_formulas_with_cached_values(book):
     col = header.index("Project weight total [computed]") + 1
     assert steps.cell(FIRST_DATA_ROW, col).value.startswith("=SUMIFS(")
     assert not any(c == "Project weight total [computed]" for c in [x.en for s in SHEETS for x in s.columns])
+
+
+def test_printing_freezing_and_font(book):
+    for spec in SHEETS:
+        ws = book[spec.sheet_name]
+        assert ws.print_title_rows.replace("$", "") == f"{HEADER_TH_ROW}:{HEADER_EN_ROW}"
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        assert "&P" in ws.oddFooter.right.text and "2564-Q2" in ws.oddFooter.center.text
+        assert ws.freeze_panes == f"{'ABC'[len(spec.id_columns)]}{FIRST_DATA_ROW}"
+        assert ws.cell(FIRST_DATA_ROW, 1).font.name == "TH Sarabun New"
