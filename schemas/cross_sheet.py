@@ -107,6 +107,38 @@ def completion_matches_status(v: "ReturnView") -> Iterator["Finding"]:
                             item=p.project_code, expected=v.ref.status_label("project", p.project_status))
 
 
+def _planned_pct(steps: pd.DataFrame, day: pd.Timestamp) -> float | None:
+    """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed."""
+    total = 0.0
+    for _, s in steps.iterrows():
+        if not (_present(s.weight_pct) and _present(s.planned_start) and _present(s.planned_end)):
+            return None
+        span = (s.planned_end - s.planned_start).days + 1
+        done = min(max((day - s.planned_start).days + 1, 0), span)
+        total += s.weight_pct * done / span
+    return round(total, 1)
+
+
+@cross_rule
+def schedule_against_plan(v: "ReturnView") -> Iterator["Finding"]:
+    steps = v.frame("plan_steps")
+    for code, group in _by_project(v, "progress", "report_no"):
+        plan = steps[steps.project_code == code]
+        placeholder = len(plan) >= 2 and plan.planned_start.nunique() == 1 and plan.planned_end.nunique() == 1
+        for row, r in group.iterrows():
+            if r.schedule_status not in ("on_plan", "ahead") or not _present(r.progress_pct) \
+                    or not _present(r.report_date):
+                continue
+            item = f"{code}#{int(r.report_no)}"
+            if r.progress_pct == 0 and r.report_date.month in (4, 5, 6, 7, 8, 9):
+                yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct", item=item)
+                continue
+            expected = None if placeholder or plan.empty else _planned_pct(plan, r.report_date)
+            if expected is not None and r.progress_pct < expected - v.settings.behind_plan_points:
+                yield v.finding("progress.behind-while-on-plan", "progress", row, "progress_pct", item=item,
+                                expected=expected)
+
+
 # -- plan steps ----------------------------------------------------------------------------------
 @cross_rule
 def plan_steps(v: "ReturnView") -> Iterator["Finding"]:
@@ -183,6 +215,16 @@ def kpi_values(v: "ReturnView") -> Iterator["Finding"]:
                 yield v.finding("kpi.achieved-magnitude", "kpis", row, "achieved", item=code, expected=k.target)
         if _present(k.achieved) and code in last_result and abs(k.achieved - last_result[code]) > 1e-9:
             yield v.finding("kpi.achieved-vs-quarters", "kpis", row, "achieved", item=code, expected=last_result[code])
+        for prow, p in v.frame("projects").iterrows():
+            if p.kpi_code != code or not (_present(k.target) and k.target > 0):
+                continue
+            latest = v.frame("progress")
+            latest = latest[(latest.project_code == p.project_code) & latest.progress_pct.notna()]
+            value = k.achieved if _present(k.achieved) else last_result.get(code)
+            if len(latest) and latest.sort_values("report_no").progress_pct.iloc[-1] >= 100 and _present(value) \
+                    and value < k.target * v.settings.kpi_unmet_share and str(k.direction) != "lower":
+                yield v.finding("kpi.project-complete-kpi-unmet", "kpis", row, "achieved", value, item=code,
+                                project=p.project_code, expected=k.target)
         if unit and v.ref.units[unit].kind == "level" and _present(k.calc_method) and "นับจำนวน" in str(k.calc_method):
             yield v.finding("kpi.unit-method-mismatch", "kpis", row, "unit", item=code,
                             expected=str(k.calc_method)[:60])

@@ -97,3 +97,17 @@ def test_collect_and_merge_again_change_nothing(demo, flags):
     assert dump() == before
     again = _sheet_rows(ws.master_path, "Flags")
     assert [dict(zip(again[1], r)) for r in again[2:]] == flags
+
+
+def test_project_2462_complete_while_its_kpi_reached_level_3(flags):
+    hit = _flag(flags, "kpi.project-complete-kpi-unmet", "0100", "KPIs", value="3")
+    assert hit and "01000000-2462" in hit[0]["Message (English)"]
+
+
+def test_level_kpi_counting_networks(flags):
+    assert _flag(flags, "kpi.unit-method-mismatch", "1001", "KPIs")
+
+
+def test_district_group_written_inconsistently(flags):
+    values = {f["Raw value"] for f in _flag(flags, "ref.group-variant", "2100", "Progress")}
+    assert "กลุ่มกรุงเทพมหานครใต้" in values

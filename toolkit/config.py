@@ -17,6 +17,8 @@ class Settings:
     due_days_after_round: int = 15
     #: progress this many points behind the plan-weighted schedule while "on plan" is flagged.
     behind_plan_points: float = 30.0
+    #: a complete project's KPI is "unmet" below this share of its target (level 3 of 5 is 0.6).
+    kpi_unmet_share: float = 0.8
     #: similarity (0-1) above which a misspelt district name gets a suggestion.
     name_match_cutoff: float = 0.6
 

@@ -1,0 +1,53 @@
+"""``docs/rules.md``, generated from the rule registry so that it cannot go stale."""
+
+from __future__ import annotations
+
+from schemas.rules import RULES
+
+_EXAMPLE = {"value": "150", "expected": "100", "label_th": "ความก้าวหน้าสะสม (ร้อยละ)",
+            "label_en": "Cumulative progress (%)", "detail": "…", "found": "2564-Q3", "current": "1",
+            "kind_th": "ตัวเลข", "kind_en": "a number", "score": "0 / 0", "project": "21000000-3142",
+            "suggestion_th": " (หรือหมายถึง สำนักงานเขตปทุมวัน?)", "suggestion_en": " (did you mean ปทุมวัน?)"}
+
+
+#: sample values where the generic ones would read oddly
+_OVERRIDES = {
+    "column.moved": {"value": "F"}, "date.outside-fiscal-year": {"value": "1/1/2566"},
+    "progress.dates-out-of-order": {"value": "1/11/2563", "expected": "19/11/2563"},
+    "progress.report-missing": {"expected": "6"}, "plan.placeholder-dates": {"value": "1/10/2563"},
+    "plan.outside-project": {"value": "31/12/2564", "expected": "2020-10-01 – 2021-09-30"},
+    "plan.weights-sum": {"value": "90"}, "sheet.renamed": {"value": "รายงาน", "expected": "ความก้าวหน้า (Progress)"},
+    "sheet.missing": {"expected": "ตัวชี้วัด (KPIs)"}, "identity.wrong-round": {"expected": "2564-Q4"},
+    "identity.prefilled-changed": {"value": "999,999", "expected": "100000"},
+    "identity.missing-item": {"expected": "21000000-3142#6", "label_th": "รหัสโครงการ", "label_en": "Project code"},
+    "identity.unknown-item": {"value": "21000000-9999#6"}, "identity.duplicate-item": {"value": "21000000-3142#1"},
+    "identity.unknown-agency": {"value": "9999"}, "id.project-code-format": {"value": "2100-01"},
+    "id.kpi-code-format": {"value": "K1"}, "value.status-unknown": {"value": "ไปได้สวย"},
+    "value.unreadable": {"value": "สามสิบ"}, "value.money-negative": {"value": "-5"},
+    "value.whole-number": {"value": "0"}, "kpi.level-range": {"value": "15"},
+    "kpi.achieved-magnitude": {"value": "70", "expected": "6"}, "kpi.achieved-vs-quarters": {"value": "60", "expected": "70"},
+    "kpi.score-mismatch": {"value": "70", "expected": "100 / 100"}, "kpi.unit-method-mismatch": {"value": "ระดับ",
+                                                                                            "expected": "นับจำนวนเครือข่าย"},
+    "kpi.project-complete-kpi-unmet": {"value": "3", "expected": "5"},
+    "project.budget-used-mismatch": {"value": "0", "expected": "36,740"},
+    "project.overspent": {"value": "3,500,000", "expected": "3,304,180"},
+    "progress.decreasing": {"value": "20", "expected": "30"}, "progress.complete-status-mismatch": {"value": "60",
+                                                                                                    "expected": "ดำเนินการแล้วเสร็จ"},
+    "progress.disbursed-at-zero": {"value": "5,000"}, "progress.behind-while-on-plan": {"value": "5", "expected": "40"},
+    "ref.unknown-district": {"value": "สำนักงานเขตปทุมธานี"},
+    "ref.group-variant": {"value": "กลุ่มกรุงเทพมหานครใต้", "expected": "กรุงธนใต้"},
+}
+
+
+def render_rules_markdown() -> str:
+    lines = ["# Validation rules", "",
+             "Generated from `schemas/rules.py` by `scripts/gen_rules_doc.py`; do not edit by hand.",
+             "An **error** rejects the return; a **warning** accepts it and raises a flag for auditors.",
+             "Examples are the message templates filled with sample values.", "",
+             "| rule | severity | what it checks | example (English) | ตัวอย่าง (ไทย) |", "|---|---|---|---|---|"]
+    for rule in sorted(RULES.values(), key=lambda r: r.id):
+        sample = {**_EXAMPLE, **_OVERRIDES.get(rule.id, {})}
+        en = rule.message_en.format_map(sample).replace("|", "\\|")
+        th = rule.message_th.format_map(sample).replace("|", "\\|")
+        lines.append(f"| `{rule.id}` | {rule.severity} | {rule.checks_en} | {en} | {th} |")
+    return "\n".join(lines) + "\n"
