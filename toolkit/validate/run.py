@@ -17,6 +17,7 @@ from toolkit.errors import ToolkitError
 from toolkit.expected import all_expected, prefill_payload
 from toolkit.findings import FileReport, Finding, make_finding
 from toolkit.normalise.frames import SheetFrames, normalise_sheet
+from toolkit.read.preflight import IntakeRejected, preflight
 from toolkit.read.returned import read_return
 from toolkit.reference import Reference
 from toolkit.validate.columns import column_findings
@@ -57,6 +58,11 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     """Every problem of one file as Findings; a file that cannot be opened is one error finding.
     With ``expected_round``, a return made for another round is rejected."""
     report = FileReport(file=display_name or Path(path).name)
+    try:
+        preflight(Path(path))
+    except IntakeRejected as exc:
+        report.findings.append(make_finding(exc.code, detail=exc.message_en))
+        return ParsedReturn(report)
     try:
         book = read_return(Path(path))
     except ToolkitError as exc:
