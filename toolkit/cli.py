@@ -17,6 +17,7 @@ from toolkit import __version__
 from toolkit.calendar import Round
 from toolkit.config import DEFAULT_SETTINGS
 from toolkit.errors import ToolkitError
+from toolkit.workspace import locked
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Generate agency templates, validate returns, merge the master workbook.")
@@ -67,7 +68,7 @@ def generate(workspace: Path = typer.Argument(..., help="Workspace folder"),
         if unknown:
             raise ToolkitError("agency.unknown", f"unknown agency code(s): {', '.join(unknown)}",
                                f"ไม่พบรหัสหน่วยงาน: {', '.join(unknown)}")
-        with _progress() as bar:
+        with locked(ws), _progress() as bar:
             task = bar.add_task(f"generate {rnd}", total=None)
             written = generate_round(catalogue, load_reference(), rnd, ws.templates, DEFAULT_SETTINGS, agency or None,
                                      progress=lambda i, n, code: bar.update(task, completed=i - 1, total=n,
@@ -139,11 +140,14 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     if missing:
         err.print(f"[red]error[/red] no such file: {', '.join(map(str, missing))}")
         raise typer.Exit(2)
-    with _progress() as bar:
-        task = bar.add_task("collect", total=None)
-        results = collect_files(ws, files or None, ref, catalogue, expected_round=expected,
-                                progress=lambda i, n, name: bar.update(task, completed=i - 1, total=n,
-                                                                       description=f"collect {name}"))
+    try:
+        with locked(ws), _progress() as bar:
+            task = bar.add_task("collect", total=None)
+            results = collect_files(ws, files or None, ref, catalogue, expected_round=expected,
+                                    progress=lambda i, n, name: bar.update(task, completed=i - 1, total=n,
+                                                                           description=f"collect {name}"))
+    except ToolkitError as exc:
+        _fail(exc)
     table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")
     for r in results:
         s = r.submission
@@ -162,7 +166,9 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
     from toolkit.workspace import Workspace
 
     try:
-        result = merge_workspace(Workspace.open(workspace), load_reference())
+        ws = Workspace.open(workspace)
+        with locked(ws):
+            result = merge_workspace(ws, load_reference())
     except ToolkitError as exc:
         _fail(exc)
     d = result.data
@@ -198,7 +204,18 @@ def version() -> None:
     out.print(__version__)
 
 
+def _require_defusedxml() -> None:
+    """openpyxl is safe against XML entity attacks only with defusedxml installed: refuse to run without it."""
+    try:
+        import defusedxml  # noqa: F401
+    except ImportError:
+        err.print("error [setup.defusedxml] defusedxml is not installed; the toolkit refuses to read workbooks "
+                  "without it (pip install defusedxml)", markup=False)
+        sys.exit(2)
+
+
 def main() -> None:
+    _require_defusedxml()
     try:
         app()
     except KeyboardInterrupt:

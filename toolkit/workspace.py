@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from toolkit.catalogue import Catalogue, read_catalogue
 from toolkit.errors import WorkspaceError
@@ -63,3 +67,23 @@ class Workspace:
 
     def catalogue(self) -> Catalogue:
         return read_catalogue(self.catalogue_path)
+
+
+@contextmanager
+def locked(ws: Workspace) -> Iterator[Workspace]:
+    """Hold the workspace's lock: a second toolkit process gets a clear refusal, not a corrupt ledger."""
+    path = ws.root / ".toolkit.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise WorkspaceError("workspace.busy",
+                                 f"another toolkit process (pid {holder}) is working on {ws.root}; try again when it ends",
+                                 f"มีโปรแกรมอีกตัว (pid {holder}) กำลังทำงานกับ {ws.root} กรุณารอให้เสร็จแล้วลองใหม่")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield ws
+    finally:
+        os.close(fd)

@@ -120,3 +120,16 @@ def test_untrusted_text_stays_text_in_master(ws, ref):
     values = [c.value for row in projects.iter_rows(min_row=3) for c in row]
     assert evil in values
     assert all(c.data_type != "f" for row in projects.iter_rows() for c in row)
+
+
+def test_second_process_is_refused_while_the_workspace_is_locked(ws):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+    from toolkit.workspace import locked
+
+    with locked(ws):  # as if another toolkit process were collecting
+        result = CliRunner().invoke(app, ["merge", str(ws.root)])
+    assert result.exit_code == 2 and "workspace.busy" in result.output and "Traceback" not in result.output
+    assert not ws.master_path.exists()
+    assert CliRunner().invoke(app, ["merge", str(ws.root)]).exit_code == 0  # released
