@@ -53,6 +53,9 @@ _FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), (
           ("link", "ไปยังแถว", "Go to row", "text"), ("decision", "ผลการพิจารณา", "Decision", "text"),
           ("note", "บันทึก", "Note", "text"), ("reviewer", "ผู้ตรวจสอบ", "Reviewer", "text"),
           ("decided_on", "วันที่พิจารณา", "Decided on", "text")]
+_KEY_WIDTH = {"agency_name": 30, "state": 24, "rule": 30, "message_th": 60, "message_en": 60, "source_file": 34,
+              "name": 40, "kpi_name": 40, "narrative": 50, "description": 40, "original_name": 36, "sha256": 20,
+              "status": 22, "trend": 16, "decision": 22, "note": 30, "value": 24, "sheet": 24, "link": 16}
 _WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money": 15, "date": 12, "longtext": 40,
           "status": 16}
 
@@ -76,12 +79,22 @@ class _Writer:
         self.title = self.book.add_format({**base, "bold": True, "font_size": 18})
 
     def table(self, name: str, columns: list[tuple[str, str, str, str]], rows: list[dict[str, Any]],
-              start_row: int = 0, ws: Any = None) -> Any:
+              start_row: int = 0, ws: Any = None, configure: bool = True) -> Any:
         """Thai header row, then an Excel table whose header is the English row."""
         ws = ws or self.book.add_worksheet(name)
-        for c, (_, th, en, kind) in enumerate(columns):
+        if configure:
+            ws.set_default_row(21)  # room for Thai vowels and tone marks
+            ws.set_landscape()
+            ws.set_paper(9)
+            ws.fit_to_pages(1, 0)
+            ws.set_footer(f"&L{name}&Rหน้า &P / &N")
+        if start_row == 0:
+            ws.repeat_rows(0, 1)
+        for c, (key, th, en, kind) in enumerate(columns):
             check(ws.write_string(start_row, c, th, self.head_th), "write Thai header")
-            ws.set_column(c, c, _WIDTH.get(kind, 14))
+            if configure:
+                ws.set_column(c, c, _KEY_WIDTH.get(key, _WIDTH.get(kind, 14)))
+        ws.set_row(start_row, 36)
         for r, row in enumerate(rows, start=start_row + 2):
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
@@ -158,18 +171,20 @@ def _write_summary(w: _Writer, ws: Any, data: MasterData) -> None:
     check(ws.write_string(0, 0, "สรุปผลการรายงาน / Reporting summary", w.title), "write summary title")
     check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds), w.plain), "write rounds")
     w.table("Summary", _SUMMARY, data.summary, start_row=3, ws=ws)
+    ws.set_column(0, 0, 30)  # the rule table below shares column A
     row = 3 + 2 + max(len(data.summary), 1) + 2
     flag_counts = Counter((f["rule"], f["severity"]) for f in data.flags if not f["decision"])
     w.table("Summary", [("rule", "กฎ", "Rule", "text"), ("severity", "ระดับ", "Severity", "text"),
                         ("count", "จำนวนประเด็นที่เปิดอยู่", "Open flags", "int")],
-            [{"rule": r, "severity": s, "count": c} for (r, s), c in sorted(flag_counts.items())], start_row=row, ws=ws)
+            [{"rule": r, "severity": s, "count": c} for (r, s), c in sorted(flag_counts.items())], start_row=row, ws=ws,
+            configure=False)
     row += 2 + max(len(flag_counts), 1) + 2
     status_counts = Counter((r["fiscal_year"], r["status"]) for r in data.kpi_results
                             if r["claimed_achieved"] is not None or r["quarter"] == 4)
     kpi_table = [{"fiscal_year": fy, "status": " / ".join(STATUS_LABELS[s]), "count": c}
                  for (fy, s), c in sorted(status_counts.items())]
     w.table("Summary", [("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int"), ("status", "สถานะตัวชี้วัด", "KPI status", "text"),
-                        ("count", "จำนวนตัวชี้วัด", "KPIs", "int")], kpi_table, start_row=row, ws=ws)
+                        ("count", "จำนวนตัวชี้วัด", "KPIs", "int")], kpi_table, start_row=row, ws=ws, configure=False)
     outcomes = Counter(r["outcome"] for r in data.summary)
     if outcomes:
         chart_row = 3 + 2 + max(len(data.summary), 1)
