@@ -142,4 +142,5 @@ def test_printing_freezing_and_font(book):
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
         assert "&P" in ws.oddFooter.right.text and "2564-Q2" in ws.oddFooter.center.text
         assert ws.freeze_panes == f"{'ABC'[len(spec.id_columns)]}{FIRST_DATA_ROW}"
-        assert ws.cell(FIRST_DATA_ROW, 1).font.name == "TH Sarabun New"
+        font = ws.cell(FIRST_DATA_ROW, 1).font
+        assert font.name == "TH Sarabun New" and font.charset == 222  # Thai charset: a Thai fallback font

@@ -63,7 +63,7 @@ _WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money"
 class _Writer:
     def __init__(self, path: Path) -> None:
         self.book = new_workbook(str(path))
-        base = {"font_name": "TH Sarabun New", "font_size": 14, "valign": "top"}
+        base = {"font_name": "TH Sarabun New", "font_charset": 222, "font_size": 14, "valign": "top"}
         self.base = base
         self.head_th = self.book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                              "text_wrap": True})

@@ -42,7 +42,7 @@ def template_filename(rnd: Round, agency_code: str, agency_name: str) -> str:
 
 class _Formats:
     def __init__(self, book: Any) -> None:
-        base = {"font_name": "TH Sarabun New", "font_size": 14, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
+        base = {"font_name": "TH Sarabun New", "font_charset": 222, "font_size": 14, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
         self.title = book.add_format({**base, "bold": True, "font_size": 16, "border": 0})
         self.head_th = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                         "text_wrap": True, "align": "center", "valign": "vcenter"})

@@ -21,6 +21,7 @@ def new_workbook(path: str) -> xlsxwriter.Workbook:
     book = xlsxwriter.Workbook(path, SAFE_OPTIONS)
     book.formats[0].set_font_name(FONT)
     book.formats[0].set_font_size(14)
+    book.formats[0].set_font_charset(222)  # THAI_CHARSET: where TH Sarabun New is missing, Excel picks a Thai font
     return book
 
 
