@@ -278,3 +278,39 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
                         seen.add(name)
                         yield v.finding("ref.group-variant", key, row, col, m.group(0), item=f"{r[spec_id]}#{row}:{name}",
                                         expected=v.ref.groups[no][0])
+
+
+# -- counts and percents stated together in text -----------------------------------------------------
+_NUM = r"(\d{1,3}(?:,\d{3})*|\d+)"
+#: "40 สำนักงานเขต คิดเป็นร้อยละ 80", "16 สำนักงานเขต (ร้อยละ 32)": out of Bangkok's 50 districts
+_DISTRICT_SHARE = re.compile(_NUM + r"\s*(?:สำนักงานเขต|เขต)\s*\(?\s*(?:คิดเป็น)?\s*ร้อยละ\s*(\d+(?:\.\d+)?)")
+#: "1,182 ชุมชน จาก 2,068 ชุมชน คิดเป็นร้อยละ 57.16"
+_OF_TOTAL = re.compile(_NUM + r"\s*[ก-๙]*\s*จาก(?:ทั้งหมด)?\s*" + _NUM + r"\s*[ก-๙]*\s*\(?\s*(?:คิดเป็น)?\s*ร้อยละ\s*(\d+(?:\.\d+)?)")
+
+
+def _share_findings(text: str) -> Iterator[tuple[str, int, int, float]]:
+    for m in _DISTRICT_SHARE.finditer(text):
+        count, pct = int(m.group(1).replace(",", "")), float(m.group(2))
+        if count <= 50:
+            yield m.group(0), count, 50, pct
+    for m in _OF_TOTAL.finditer(text):
+        count, total, pct = int(m.group(1).replace(",", "")), int(m.group(2).replace(",", "")), float(m.group(3))
+        if total:
+            yield m.group(0), count, total, pct
+
+
+@cross_rule
+def counts_and_percents(v: "ReturnView") -> Iterator["Finding"]:
+    for key, columns in _TEXT_COLUMNS.items():
+        frame = v.frame(key)
+        first = frame.columns[0]
+        for row, r in frame.iterrows():
+            for col in columns:
+                if not _present(r[col]):
+                    continue
+                text = v.ref_digits(str(r[col]))
+                for phrase, count, total, pct in _share_findings(text):
+                    actual = round(count / total * 100, 2)
+                    if abs(actual - pct) > 0.5:  # percentage points: allows the rounding people do
+                        yield v.finding("narrative.count-percent-mismatch", key, row, col, phrase,
+                                        item=f"{r[first]}#{row}:{phrase}", count=count, total=total, expected=actual)

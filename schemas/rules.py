@@ -165,6 +165,9 @@ _RULES = (
     Rule("kpi.unit-method-mismatch", "warning", "The unit matches the calculation method",
          "หน่วยนับเป็น '{value}' แต่วิธีการคำนวณเป็นการนับจำนวน ({expected})",
          "The unit is '{value}' but the calculation method counts items ({expected})."),
+    Rule("narrative.count-percent-mismatch", "warning", "A count and the percent stated with it agree",
+         "'{value}' ไม่สอดคล้องกัน: {count} จาก {total} คิดเป็นร้อยละ {expected}",
+         "'{value}' does not add up: {count} of {total} is {expected} %."),
     # -- reference data -----------------------------------------------------------------------
     Rule("ref.unknown-district", "warning", "District names are Bangkok districts",
          "'{value}' ไม่ใช่สำนักงานเขตของกรุงเทพมหานคร{suggestion_th}",

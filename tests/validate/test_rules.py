@@ -125,6 +125,9 @@ CASES = [
     ("group", lambda b, c: set_cell(b, c, ("progress", f"{P}#2", "narrative"),
                                     "กลุ่มกรุงเทพมหานครใต้ ร่วมใจปลูกป่าชายเลน"), None,
      "ref.group-variant", ("progress", f"{P}#2", "narrative")),
+    ("count-percent", lambda b, c: set_cell(b, c, ("progress", f"{P}#2", "narrative"),
+                                            "บรรจุในแผน จำนวน 40 สำนักงานเขต คิดเป็นร้อยละ 70"), None,
+     "narrative.count-percent-mismatch", ("progress", f"{P}#2", "narrative")),
     ("prefilled", lambda b, c: set_cell(b, c, ("projects", P, "budget_received"), 999999), None,
      "identity.prefilled-changed", ("projects", P, "budget_received")),
     ("missing-item", _delete_row, None, "identity.missing-item", None),
@@ -219,3 +222,14 @@ def test_extra_report_in_a_blank_row_is_accepted(tmp_path, ref):
 def test_extra_row_for_a_project_not_in_the_catalogue_is_refused(tmp_path, ref):
     report = validate_file(make_return(tmp_path, edit=_extra_report("21000000-7777")), ref).report
     assert [f.rule for f in report.findings] == ["identity.unknown-item"]
+
+
+@pytest.mark.parametrize("text", [
+    "จำนวน 40 สำนักงานเขต คิดเป็นร้อยละ 80",
+    "จัดประชุมได้ จำนวน 17 สำนักงานเขต (ร้อยละ 34)",
+    "ทบทวนแผนเดิม จำนวน 1,182 ชุมชน จาก 2,068 ชุมชน คิดเป็นร้อยละ 57.16",
+    "จำนวน ๔๓ สำนักงานเขต คิดเป็นร้อยละ ๘๖",
+])
+def test_counts_and_percents_that_agree_pass(tmp_path, ref, text):
+    path = make_return(tmp_path, edit=lambda b, c: set_cell(b, c, ("progress", f"{P}#2", "narrative"), text))
+    assert validate_file(path, ref).report.findings == []

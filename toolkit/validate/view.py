@@ -11,7 +11,7 @@ from schemas import SHEETS_BY_KEY
 from toolkit.config import Settings
 from toolkit.findings import Finding, make_finding
 from toolkit.normalise.frames import SheetFrames
-from toolkit.normalise.values import clean_text
+from toolkit.normalise.values import clean_text, thai_digits_to_ascii
 from toolkit.reference import Reference
 
 
@@ -28,6 +28,11 @@ class ReturnView:
             typed = self.frames[key].typed
             return typed.dropna(subset=list(SHEETS_BY_KEY[key].id_columns))
         return SHEETS_BY_KEY[key].empty_frame()
+
+    @staticmethod
+    def ref_digits(text: str) -> str:
+        """Thai digits as ASCII, for rules that read numbers out of narrative text."""
+        return thai_digits_to_ascii(text)
 
     def raw(self, key: str, row: int, column: str) -> str:
         return clean_text(self.frames[key].raw.at[row, column]) if key in self.frames else ""
