@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from schemas import SHEETS, SHEETS_BY_KEY
+from schemas import SHEETS
 from toolkit.calendar import Round
 from toolkit.catalogue import Catalogue
 from toolkit.config import Settings
@@ -40,11 +40,7 @@ def _as_date(text: Any) -> Any:
     return text
 
 
-def _sheet_key(sheet_name: str) -> str | None:
-    for spec in SHEETS:
-        if sheet_name == spec.sheet_name:
-            return spec.key
-    return None
+_SHEET_KEYS = {spec.sheet_name: spec.key for spec in SHEETS}
 
 
 def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings) -> MasterData:
@@ -71,20 +67,23 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
         data.sheets[spec.key] = rows
 
     # KPI results: per KPI, the latest accepted round of its fiscal year ---------------------
-    by_kpi: dict[str, tuple[Round, Submission]] = {}
-    for s in accepted:
+    # (from the rows consolidated above: the ledger is read once)
+    by_kpi: dict[str, tuple[Round, Submission, dict[str, Any]]] = {}
+    by_id = {s.id: s for s in accepted}
+    for kpi_row in data.sheets["kpis"]:
+        code, s = kpi_row.get("kpi_code"), by_id[kpi_row["submission"]]
         try:
             rnd = Round.parse(s.round)
         except Exception:
             continue
-        for _, values in ledger.rows(s.id, "kpis"):
-            code = values.get("kpi_code")
-            if code and (code not in by_kpi or by_kpi[code][0] < rnd):
-                by_kpi[code] = (rnd, s)
-    for code, (rnd, s) in sorted(by_kpi.items()):
-        kpi_row = next(v for _, v in ledger.rows(s.id, "kpis") if v.get("kpi_code") == code)
-        quarters = {int(v["quarter"]): v.get("result") for _, v in ledger.rows(s.id, "kpi_quarters")
-                    if v.get("kpi_code") == code and v.get("quarter") is not None}
+        if code and (code not in by_kpi or by_kpi[code][0] < rnd):
+            by_kpi[code] = (rnd, s, kpi_row)
+    results_of: dict[tuple[int, str], dict[int, Any]] = {}
+    for q in data.sheets["kpi_quarters"]:
+        if q.get("quarter") is not None:
+            results_of.setdefault((q["submission"], q["kpi_code"]), {})[int(q["quarter"])] = q.get("result")
+    for code, (rnd, s, kpi_row) in sorted(by_kpi.items()):
+        quarters = results_of.get((s.id, code), {})
         catalogue_kpi = cat.kpis.get(code)
         unit = catalogue_kpi.unit if catalogue_kpi else unit_key(ref, str(kpi_row.get("unit", ""))) or ""
         target = catalogue_kpi.target if catalogue_kpi else kpi_row.get("target")
@@ -112,7 +111,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "message_th": f["message_th"], "message_en": f["message_en"], "agency": s.agency,
                 "agency_name": names.get(s.agency, ""), "round": s.round, "source_file": s.original_name,
                 "submission_outcome": OUTCOME_LABELS[s.outcome][1], "sheet": f["sheet"], "cell": f["cell"],
-                "value": f["value"], "sheet_key": _sheet_key(f["sheet"]), "submission": s.id,
+                "value": f["value"], "sheet_key": _SHEET_KEYS.get(f["sheet"]), "submission": s.id,
                 "excel_row": int("".join(ch for ch in f["cell"] if ch.isdigit()) or 0),
                 "decision": "" if reopened else decision.get("decision", ""),
                 "note": decision.get("note", ""), "reviewer": decision.get("reviewer", ""),
@@ -120,6 +119,12 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
 
     # summary: every agency expected in each round ------------------------------------------
+    budget_of: dict[tuple[str, str], float] = {}
+    for r in data.sheets["projects"]:
+        budget_of[(r["agency"], r["round"])] = budget_of.get((r["agency"], r["round"]), 0) + (r.get("budget_received") or 0)
+    disbursed_of: dict[tuple[str, str], float] = {}
+    for r in data.sheets["progress"]:
+        disbursed_of[(r["agency"], r["round"])] = disbursed_of.get((r["agency"], r["round"]), 0) + (r.get("disbursed") or 0)
     latest_by = {(s.agency, s.round): s for s in latest}
     current_by = {(s.agency, s.round): s for s in current}
     for round_text in rounds:
@@ -135,10 +140,8 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
             cur = current_by.get((code, round_text))
             outcome = last.outcome if last else "not_received"
             received = datetime.fromisoformat(last.received_at).date() if last else None
-            budget = sum((r.get("budget_received") or 0) for r in data.sheets["projects"]
-                         if r["agency"] == code and r["round"] == round_text)
-            disbursed = sum((r.get("disbursed") or 0) for r in data.sheets["progress"]
-                            if r["agency"] == code and r["round"] == round_text)
+            budget = budget_of.get((code, round_text), 0)
+            disbursed = disbursed_of.get((code, round_text), 0)
             open_flags = [f for f in data.flags if f["agency"] == code and f["round"] == round_text and not f["decision"]]
             data.summary.append({
                 "round": round_text, "agency": code, "agency_name": names.get(code, "?"),
