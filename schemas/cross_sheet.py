@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 import pandas as pd
 
 from toolkit.expected import unit_key
+from toolkit.normalise.values import squash as _squash
 
 if TYPE_CHECKING:
     from toolkit.findings import Finding
@@ -28,10 +29,6 @@ def cross_rule(fn: CrossRule) -> CrossRule:
 
 def _present(x: object) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x)) and x is not pd.NaT
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def _by_project(v: "ReturnView", key: str, order: str) -> Iterator[tuple[str, pd.DataFrame]]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import difflib
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.normalise.values import clean_text
+from toolkit.normalise.values import clean_text, squash as _squash
 from workbook_templates import REFERENCE_DIR
 
 
@@ -53,10 +52,6 @@ def _read_csv(path: Path, required: set[str]) -> list[dict[str, str]]:
     if missing:
         raise ToolkitError("reference.columns", f"{path.name} lacks columns {sorted(missing)}")
     return [{k: clean_text(v) for k, v in row.items()} for row in rows]
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", clean_text(text)).lower()
 
 
 @dataclass

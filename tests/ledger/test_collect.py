@@ -1,12 +1,11 @@
 """Collect and merge on a real workspace: archive, ledger, feedback, supersession, idempotency."""
 
 import sqlite3
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.builders import PROJECT, make_return, make_template, set_cell, small_catalogue
+from tests.builders import PROJECT, make_return, set_cell, small_catalogue
 from toolkit.collect import collect, sha256_of
 from toolkit.feedback import ISSUES_SHEET
 from toolkit.ledger import Ledger

@@ -35,6 +35,11 @@ def clean_text(value: object) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def squash(value: object) -> str:
+    """For comparing labels: cleaned, without any white space, lower case."""
+    return re.sub(r"\s+", "", clean_text(value)).lower()
+
+
 def is_empty(value: object) -> bool:
     return clean_text(value) in EMPTY_TOKENS
 

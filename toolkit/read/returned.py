@@ -4,7 +4,6 @@ Thai or English labels when the agency renamed, moved or pasted things."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,10 @@ from openpyxl.utils import get_column_letter
 from schemas import SHEETS, SheetSpec
 from toolkit.findings import Finding, make_finding
 from toolkit.layout import END_MARKER, META_SHEET
-from toolkit.normalise.values import clean_text
+from toolkit.normalise.values import clean_text, squash as _squash
 from toolkit.read.workbook import RawSheet, RawWorkbook, open_workbook
 
 _HEADER_SCAN_ROWS = 15
-
-
-def _squash(value: object) -> str:
-    return re.sub(r"\s+", "", clean_text(value)).lower()
 
 
 @dataclass
