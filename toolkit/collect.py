@@ -4,11 +4,11 @@ One bad file never stops the batch."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from toolkit.atomic import atomic_copy
 from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.feedback import write_feedback
@@ -47,10 +47,7 @@ def inbox_files(ws: Workspace) -> list[Path]:
 def _archive(ws: Workspace, source: Path, sha: str) -> Path:
     target = ws.archive / sha[:2] / f"{sha}{source.suffix.lower()}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
+        atomic_copy(source, target)
     return target
 
 

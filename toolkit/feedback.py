@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from toolkit.atomic import commit, temp_path
 from toolkit.findings import FileReport
 
 ISSUES_SHEET = "ผลการตรวจ (Issues)"
@@ -61,7 +62,7 @@ def write_feedback(source: Path, report: FileReport, out_path: Path) -> Path | N
         ws.column_dimensions[col].width = width
     book.active = 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    tmp = temp_path(out_path)
     book.save(tmp)
-    tmp.replace(out_path)
+    commit(tmp, out_path)
     return out_path

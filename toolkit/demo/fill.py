@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 
+from toolkit.atomic import commit, temp_path
 from toolkit.read.returned import read_return
 from workbook_templates import SAMPLE_DIR
 
@@ -72,7 +73,7 @@ def fill_template(template: Path, out_path: Path, answers: dict[str, dict[str, d
                 ws.cell(excel_row, sheet.columns[col.key]).value = value
                 written += 1
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    tmp = temp_path(out_path)
     book.save(tmp)
-    tmp.replace(out_path)
+    commit(tmp, out_path)
     return written

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS
+from toolkit.atomic import commit, temp_path
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
@@ -116,8 +117,9 @@ def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
 
 def write_master(data: MasterData, path: Path) -> Path:
     """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``."""
-    tmp = path.with_name(f".{path.stem}.tmp.xlsx")
+    tmp = temp_path(path)
     w = _Writer(tmp)
+    w.book.set_properties({"created": _created(data)})  # same ledger, same bytes
     summary = w.book.add_worksheet("Summary")
     sheets: dict[str, Any] = {}
     row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
@@ -154,17 +156,18 @@ def write_master(data: MasterData, path: Path) -> Path:
         "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
     _write_summary(w, summary, data)
     w.book.close()
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    if path.exists():
-        os.replace(path, path.with_name(f"{path.stem}.previous{path.suffix}"))
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
+    return commit(tmp, path, keep_previous=path.with_name(f"{path.stem}.previous{path.suffix}"))
+
+
+def _created(data: MasterData) -> datetime:
+    """The document's creation date: the latest receipt in the ledger (not the clock)."""
+    stamps = []
+    for s in data.submissions:
+        try:
+            stamps.append(datetime.fromisoformat(s.received_at).replace(tzinfo=None))
+        except (TypeError, ValueError):
+            continue
+    return max(stamps, default=datetime(2000, 1, 1))
 
 
 def _write_summary(w: _Writer, ws: Any, data: MasterData) -> None:

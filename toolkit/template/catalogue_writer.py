@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
+from toolkit.atomic import commit, temp_path
 from toolkit.catalogue import TABLES, Catalogue
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.template.xlsx import check, new_workbook, write_value
 
 
 def write_catalogue(cat: Catalogue, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     book = new_workbook(str(tmp))
     head = book.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "font_name": "TH Sarabun New"})
     label = book.add_format({"italic": True, "bg_color": "#DDEBF7", "font_name": "TH Sarabun New"})
@@ -29,5 +30,5 @@ def write_catalogue(cat: Catalogue, path: Path) -> Path:
                 write_value(ws, r, c, getattr(record, key), text, day)
         ws.freeze_panes(2, 1)
     book.close()
-    tmp.replace(path)
+    commit(tmp, path)
     return path

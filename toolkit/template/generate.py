@@ -12,6 +12,7 @@ from typing import Any
 
 from schemas import PROJECTS, SHEETS, Column, SheetSpec
 from toolkit import SCHEMA_VERSION, __version__
+from toolkit.atomic import commit, temp_path
 from toolkit.calendar import Round, fiscal_bounds, format_be
 from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
@@ -283,7 +284,7 @@ def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Rou
     generated_at = generated_at or datetime.now(timezone.utc).replace(microsecond=0)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / template_filename(rnd, agency_code, agency.name_th)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     book = new_workbook(str(tmp))
     book.set_properties({"title": f"{rnd} {agency.name_th}", "author": "BMA reporting toolkit",
                          "created": generated_at.replace(tzinfo=None)})
@@ -304,7 +305,7 @@ def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Rou
     meta.protect("")
     book.worksheets()[0].activate()
     book.close()
-    tmp.replace(path)
+    commit(tmp, path)
     return GeneratedTemplate(agency_code, str(rnd), path, template_id, {k: len(v) for k, v in expected.items()})
 
 
