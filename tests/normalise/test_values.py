@@ -11,7 +11,12 @@ from toolkit.normalise.values import Unreadable, clean_text, normalise_code, par
     ("2020-10-01 00:00:00", date(2020, 10, 1)),
     ("25 พฤษภาคม 2564", date(2021, 5, 25)),
     ("23 มี.ค. 2564", date(2021, 3, 23)),
-    ("ลว. 23 มี.ค. 64".removeprefix("ลว. "), date(2021, 3, 23)),
+    ("ลว. 23 มี.ค. 2564", date(2021, 3, 23)),
+    ("ลงวันที่ ๒๓ มีนาคม ๒๕๖๔", date(2021, 3, 23)),
+    ("23 มี.ค. 64", date(2021, 3, 23)),
+    ("26/10/2563 10:30", date(2020, 10, 26)),
+    (242456, date(2020, 10, 26)),  # 26/10/2563 that Excel stored as a date in the year 2563
+    (242456.5, date(2020, 10, 26)),
     ("๒๖/๑๐/๒๕๖๓", date(2020, 10, 26)),
     (44105, date(2020, 10, 1)),
     (date(2563, 10, 26), date(2020, 10, 26)),
@@ -49,6 +54,18 @@ def test_whole_numbers_only_for_int():
     assert parse_int("๓") == 3
     with pytest.raises(Unreadable):
         parse_int("2.5")
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("น\u0e4d\u0e32", "น\u0e33"),               # SARA AM as NIKHAHIT + SARA AA
+    ("น\u0e49\u0e4d\u0e32", "น\u0e49\u0e33"),    # with the tone mark first
+    ("น\u0e4d\u0e49\u0e32", "น\u0e49\u0e33"),    # with the tone mark between
+    ("ท\u0e48\u0e35", "ท\u0e35\u0e48"),          # tone mark typed before the upper vowel
+    ("เป\u0e47\u0e47น", "เป\u0e47น"),            # a mark typed twice
+    ("e\u0301", "\u00e9"),                     # plain NFC
+])
+def test_thai_spelling_variants_normalise_to_one_form(typed, canonical):
+    assert clean_text(typed) == canonical
 
 
 def test_text_cleaning_removes_zero_width_and_folds_spaces():

@@ -22,16 +22,33 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A", "na", "none", "None", "nan"})
 _EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_PREFIX = re.compile(r"^(?:ลว\.?|ลงวันที่|วันที่|ณ วันที่)\s*")
+
+
+#: a tone mark typed before the upper vowel it sits on (น่ี for นี่): Unicode does not reorder these.
+_TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])")
+#: the same combining mark typed twice (เป็็น): invisible on screen, breaks every comparison.
+_DOUBLED_MARK = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
+
+
+def normalise_thai(text: str) -> str:
+    """What NFC leaves undone for Thai: SARA AM typed as NIKHAHIT + SARA AA (with or without a tone
+    mark between them), a tone mark typed before its upper vowel, a mark typed twice."""
+    text = re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
+    text = re.sub("([\u0e48-\u0e4b])\u0e4d\u0e32", "\\1\u0e33", text)
+    text = _TONE_BEFORE_VOWEL.sub("\\2\\1", text)
+    return _DOUBLED_MARK.sub("\\1", text)
 
 
 def clean_text(value: object) -> str:
-    """NFC, no zero-width characters, no non-breaking spaces, runs of spaces folded, trimmed."""
+    """NFC and Thai normalisation, no zero-width characters, no non-breaking spaces, runs of spaces
+    folded, trimmed."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH)
-    text = text.replace("\u00a0", " ").replace("_x000D_", "")
+    text = normalise_thai(unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH))
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -96,9 +113,21 @@ def _safe_date(y: int, m: int, d: int, raw: object) -> date:
         raise Unreadable(str(raw)) from exc
 
 
+#: CE years a reporting date can have; outside them a date is unreadable (and pandas cannot hold it).
+DATE_YEARS = (1900, 2200)
+
+
 def parse_date(value: object, date_1904: bool = False) -> date | None:
     """Dates as real dates, Excel serials, ``26/10/2563``, ``2020-10-01 00:00:00``,
-    ``25 พฤษภาคม 2564`` or ``23 มี.ค. 64``. A year above 2400 is Buddhist Era."""
+    ``25 พฤษภาคม 2564`` or ``ลว. 23 มี.ค. 64``. A year above 2400 is Buddhist Era; a year outside
+    ``DATE_YEARS`` after that is unreadable."""
+    day = _parse_date(value, date_1904)
+    if day is not None and not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
+        raise Unreadable(str(value))
+    return day
+
+
+def _parse_date(value: object, date_1904: bool) -> date | None:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -113,14 +142,19 @@ def parse_date(value: object, date_1904: bool = False) -> date | None:
         if not 1 <= value < 2958466:
             raise Unreadable(str(value))
         epoch = date(1904, 1, 1) if date_1904 else _EXCEL_EPOCH
-        return epoch + timedelta(days=int(value))
+        day = epoch + timedelta(days=int(value))
+        if day.year > 2400:  # 26/10/2563 typed where Excel read it as the year 2563: a BE serial
+            return _safe_date(day.year - BE_OFFSET, day.month, day.day, value)
+        return day
     text = thai_digits_to_ascii(clean_text(value))
     if text in EMPTY_TOKENS:
         return None
+    text = _DATE_PREFIX.sub("", text)  # "ลว. 23 มี.ค. 2564", "ลงวันที่ 23 มี.ค. 2564"
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", text)
     if m:
         return _safe_date(_year_to_ce(int(m.group(1))), int(m.group(2)), int(m.group(3)), value)
-    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})", text)
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})(?:\s+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*น\.)?)?",
+                     text)
     if m:
         return _safe_date(_year_to_ce(int(m.group(3))), int(m.group(2)), int(m.group(1)), value)
     m = re.fullmatch(r"(?:วันที่\s*)?(\d{1,2})\s*([ก-๙.]+)\s*(?:พ\.ศ\.\s*)?(\d{2,4})", text)
