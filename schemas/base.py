@@ -45,6 +45,9 @@ class Column:
     width: float = 14
     help_th: str = ""
     help_en: str = ""
+    #: the template schema version that introduced the column; returns made from an older version
+    #: lack it, and ``toolkit.read.migrate`` fills it in as empty.
+    since: int = 1
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -18,5 +18,8 @@ KPI_QUARTERS = SheetSpec(
                help_en="Result to date in the KPI's unit"),
         Column("score", "ผลประเมิน (2.1 / 2.2)", "Score (2.1 / 2.2)", "text", editable=True, width=12),
         Column("narrative", "รายงานผล", "Quarter report", "longtext", editable=True, width=50),
+        Column("evidence", "หลักฐานอ้างอิง", "Evidence", "longtext", editable=True, width=30, since=2,
+               help_th="เอกสารหรือลิงก์ที่ยืนยันผลงานของไตรมาสนี้ (เช่น หนังสือ ลว. หรือ URL)",
+               help_en="Document or link that supports this quarter's result (letter, URL)"),
     ),
 )

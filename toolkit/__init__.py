@@ -1,4 +1,5 @@
 """BMA-style performance reporting toolkit: generate templates, validate returns, merge a master."""
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = 1
+#: version 2 added per-quarter evidence (KPIQuarters.evidence); see toolkit/read/migrate.py.
+SCHEMA_VERSION = 2

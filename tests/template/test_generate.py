@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from schemas import SHEETS
+from toolkit import SCHEMA_VERSION
 from toolkit.layout import BE_DATE_FORMAT, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, template_checksum
 from tests.builders import AGENCY, COUNT_KPI, LEVEL_KPI, PROJECT, ROUND, make_template
 
@@ -96,7 +97,7 @@ def test_dates_show_buddhist_era(book):
 def test_metadata_and_checksum(book, generated):
     meta = {r[0]: r[1] for r in book[META_SHEET].iter_rows(values_only=True)}
     assert meta["agency_code"] == AGENCY and meta["round"] == str(ROUND)
-    assert meta["template_id"] == generated.template_id and meta["schema_version"] == "1"
+    assert meta["template_id"] == generated.template_id and meta["schema_version"] == str(SCHEMA_VERSION)
     prefill = json.loads("".join(v for k, v in sorted(meta.items()) if k.startswith("prefill_") and k[-1].isdigit()))
     assert template_checksum(AGENCY, str(ROUND), prefill) == meta["prefill_checksum"]
     assert prefill["projects"][PROJECT]["budget_received"] == "100000"

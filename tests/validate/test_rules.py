@@ -144,7 +144,7 @@ CASES = [
     ("kpi-code-format", lambda b, c: set_cell(b, c, ("kpi_quarters", f"{LEVEL_KPI}#1", "kpi_code"), "K1"), None,
      "id.kpi-code-format", ("kpi_quarters", f"{LEVEL_KPI}#1", "kpi_code")),
     ("tampered", lambda b, c: _meta(b, "prefill_checksum", "0" * 64), None, "template.metadata-tampered", None),
-    ("old-version", lambda b, c: _meta(b, "schema_version", "0"), None, "template.old-version", None),
+    ("old-version", lambda b, c: _meta(b, "schema_version", "1"), None, "template.old-version", None),
     ("no-metadata", lambda b, c: b.remove(b[META_SHEET]), None, "template.no-metadata", None),
     ("unknown-agency", lambda b, c: _meta(b, "agency_code", "9999"), None, "identity.unknown-agency", None),
     ("wrong-round", lambda b, c: _meta(b, "round", "2564-Q9"), None, "identity.wrong-round", None),

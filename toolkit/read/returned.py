@@ -12,8 +12,10 @@ from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS, SheetSpec
 from toolkit.findings import Finding, make_finding
+from toolkit import SCHEMA_VERSION
 from toolkit.layout import END_MARKER, META_SHEET
 from toolkit.normalise.values import clean_text, squash as _squash
+from toolkit.read.migrate import infer_version, migrate
 from toolkit.read.workbook import RawSheet, RawWorkbook, open_workbook
 
 _HEADER_SCAN_ROWS = 15
@@ -43,6 +45,8 @@ class ReturnedWorkbook:
     sheets: dict[str, LocatedSheet]
     findings: list[Finding]
     date_1904: bool = False
+    #: the template version the return was made from (from its metadata, else from its columns).
+    schema_version: int = SCHEMA_VERSION
 
     @property
     def prefill(self) -> dict[str, Any] | None:
@@ -96,7 +100,10 @@ def _locate_sheet(book: RawWorkbook, spec: SheetSpec, taken: set[str]) -> tuple[
     return None, None
 
 
-def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: list[Finding]) -> tuple[dict[str, int], int]:
+def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: list[Finding],
+                    version: int | None, missing: dict[str, set[str]]) -> tuple[dict[str, int], int]:
+    """Column positions by label. A column the return's version does not have is not missing; with the
+    version unknown, columns added in later versions are only noted in ``missing`` (decided later)."""
     th_cells = [_squash(v) for v in sheet.rows[header - 1]]
     en_row = sheet.rows[header] if header < len(sheet.rows) else []
     en_cells = [_squash(v) for v in en_row]
@@ -112,6 +119,9 @@ def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: lis
             if index:
                 break
         if index is None:
+            if col.since > (version if version is not None else 1):
+                missing.setdefault(spec.key, set()).add(col.key)
+                continue
             findings.append(make_finding("column.missing", sheet=sheet.name, cell=f"{get_column_letter(position)}{header}",
                                          column=col.key, label_th=col.th, label_en=col.en))
             continue
@@ -128,6 +138,9 @@ def read_return(path: Path) -> ReturnedWorkbook:
     book = open_workbook(path)
     findings: list[Finding] = []
     meta = _read_meta(book)
+    text = meta.get("schema_version", "")
+    version = int(text) if text.isdigit() else None
+    missing: dict[str, set[str]] = {}
     located: dict[str, LocatedSheet] = {}
     taken: set[str] = set()
     for spec in SHEETS:
@@ -139,7 +152,7 @@ def read_return(path: Path) -> ReturnedWorkbook:
         if sheet.name != spec.sheet_name:
             findings.append(make_finding("sheet.renamed", sheet=sheet.name, value=sheet.name,
                                          expected=spec.sheet_name))
-        columns, first = _locate_columns(sheet, header, spec, findings)
+        columns, first = _locate_columns(sheet, header, spec, findings, version, missing)
         rows = []
         for r in range(first, len(sheet.rows) + 1):
             if clean_text(sheet.value(r, 1)) == END_MARKER:
@@ -149,4 +162,12 @@ def read_return(path: Path) -> ReturnedWorkbook:
                 continue
             rows.append((r, values))
         located[spec.key] = LocatedSheet(spec, sheet.name, columns, rows, sheet.percent_cells)
-    return ReturnedWorkbook(Path(path), meta, located, findings, book.date_1904)
+    inferred = version is None
+    if version is None:
+        version = infer_version(missing)
+    if version < SCHEMA_VERSION:
+        findings.append(make_finding("template.old-version", sheet=META_SHEET if not inferred else "",
+                                     found=f"{version}" + (" (ตามคอลัมน์ / by its columns)" if inferred else ""),
+                                     current=SCHEMA_VERSION))
+    migrate(located, version)
+    return ReturnedWorkbook(Path(path), meta, located, findings, book.date_1904, version)

@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 
 from schemas import SHEETS_BY_KEY, SheetSpec
-from toolkit import SCHEMA_VERSION
 from toolkit.findings import Finding, make_finding
 from toolkit.layout import canonical, template_checksum
 from toolkit.normalise.frames import SheetFrames
@@ -36,9 +35,6 @@ def identify(book: ReturnedWorkbook, frames: dict[str, SheetFrames]) -> tuple[st
         prefill = book.prefill
         if prefill is None or template_checksum(meta["agency_code"], meta["round"], prefill) != digest:
             findings.append(make_finding("template.metadata-tampered", sheet="_meta"))
-        version = meta.get("schema_version", "")
-        if version.isdigit() and int(version) < SCHEMA_VERSION:
-            findings.append(make_finding("template.old-version", sheet="_meta", found=version, current=SCHEMA_VERSION))
         return meta["agency_code"], meta["round"], findings
     codes = [str(c) for f in frames.values() for c in f.typed.iloc[:, 0].dropna()]
     agencies = {c[:4] for c in codes if re.match(r"\d{4}", c)}
