@@ -11,6 +11,7 @@ from toolkit.merge.consolidate import MasterData, build_master_data
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
 from toolkit.reference import Reference
+from toolkit.timing import stage
 from toolkit.workspace import Workspace
 
 
@@ -22,8 +23,11 @@ class MergeResult:
 
 
 def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_SETTINGS) -> MergeResult:
-    catalogue = ws.catalogue()
-    with Ledger(ws.ledger_path) as ledger:
-        imported = import_decisions(ws.master_path, ledger)
-        data = build_master_data(ledger, catalogue, ref, settings)
-    return MergeResult(write_master(data, ws.master_path), data, imported)
+    with stage("merge_read"):
+        catalogue = ws.catalogue()
+        with Ledger(ws.ledger_path) as ledger:
+            imported = import_decisions(ws.master_path, ledger)
+            data = build_master_data(ledger, catalogue, ref, settings)
+    with stage("merge_write"):
+        written = write_master(data, ws.master_path)
+    return MergeResult(written, data, imported)

@@ -20,6 +20,7 @@ from toolkit.normalise.frames import SheetFrames, normalise_sheet
 from toolkit.read.preflight import IntakeRejected, preflight
 from toolkit.read.returned import read_return
 from toolkit.reference import Reference
+from toolkit.timing import stage
 from toolkit.validate.columns import column_findings
 from toolkit.validate.identity import compare_to_expected, identify
 from toolkit.validate.view import ReturnView
@@ -59,12 +60,14 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     With ``expected_round``, a return made for another round is rejected."""
     report = FileReport(file=display_name or Path(path).name)
     try:
-        preflight(Path(path))
+        with stage("preflight"):
+            preflight(Path(path))
     except IntakeRejected as exc:
         report.findings.append(make_finding(exc.code, detail=exc.message_en))
         return ParsedReturn(report)
     try:
-        book = read_return(Path(path))
+        with stage("read"):
+            book = read_return(Path(path))
     except ToolkitError as exc:
         report.findings.append(make_finding("file.unreadable", detail=exc.message_th + " / " + exc.message_en))
         return ParsedReturn(report)

@@ -1,0 +1,657 @@
+"""Benchmark: collect and merge N realistic returns, against what users would pick instead.
+
+Returns are made the way agencies make them: a synthetic catalogue of many agencies (each with ~40
+projects and ~19 KPIs, so ~750 rows in the data sheets of a 2564-Q4 return) goes through the real
+template generator, then the demo's filler types the answers in; a fixed share of returns carries
+planted problems. Generated returns are cached under ``.bench_cache/seed<S>-schema<X>-v<V>/`` (return ``i`` is
+the same for every N, so ``--n 250,500,1000`` generates 1,000 files once).
+
+For each N, in a fresh workspace: ``collect`` (timed per stage through ``toolkit.timing``), then
+``merge``, then one more return and ``merge`` again while counting opens of archive files. Then, on
+the same files: the naive stack (pandas ``read_excel`` with openpyxl + the same pandera schemas,
+file by file), frictionless ``validate`` with equivalent schemas, and bare xlsxwriter ``write_row``
+in constant-memory mode on the master's cells. Prints one JSON object.
+
+    .venv/bin/python scripts/bench.py --n 250,500,1000        (make bench BENCH_ARGS="--n 250,500,1000")
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import importlib.util
+import io
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ROUND = "2564-Q4"
+FISCAL_YEAR = 2564
+#: bump when what a generated return contains changes, so stale caches are not reused
+GENERATOR_VERSION = 1
+#: each agency-year of the sample generator gives 2 projects and one KPI: 19 of them make ~750 rows
+AGENCY_YEARS = 19
+#: every PLANTED_EVERY-th return carries planted problems (a fixed share: 10 %)
+PLANTED_EVERY = 10
+#: every TEXT_DATES_EVERY-th agency types dates as Buddhist Era text, as some do
+TEXT_DATES_EVERY = 7
+
+
+# ------------------------------------------------------------------------------------------------
+# Synthetic agencies through the sample-data generator
+# ------------------------------------------------------------------------------------------------
+def _sample_module() -> Any:
+    spec = importlib.util.spec_from_file_location("make_sample_data", ROOT / "scripts" / "make_sample_data.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+_MSD: Any = None
+
+
+def _msd() -> Any:
+    global _MSD
+    if _MSD is None:
+        _MSD = _sample_module()
+    return _MSD
+
+
+def agency_code(i: int) -> str:
+    return f"{5000 + i:04d}"
+
+
+def synth_agency(seed: int, i: int, years: int = AGENCY_YEARS) -> tuple[tuple, Any]:
+    """Agency ``i`` and its synthetic catalogue rows and answers; depends only on (seed, i)."""
+    m = _msd()
+    families = m.DISTRICT_FAMILIES + [f for fs in m.DEPARTMENT_FAMILIES.values() for f in fs if len(f["projects"]) >= 2]
+    rng = random.Random(f"{seed}:{i}")
+    synth = m.Synth(rng)
+    agency = (agency_code(i), f"สำนักงานทดสอบสมรรถนะที่ {i + 1}", f"Benchmark agency {i + 1}", "department", "",
+              "synthetic")
+    for _ in range(years):
+        synth.agency_year(agency, FISCAL_YEAR, rng.choice(families), 2)
+    return agency, synth
+
+
+def catalogue_tables(agencies: list[tuple[tuple, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    m = _msd()
+    tables: dict[str, list[tuple[str, dict[str, Any]]]] = {"Agencies": [], "Projects": [], "PlanSteps": [], "KPIs": []}
+    for agency, s in agencies:
+        tables["Agencies"].append(("bench", dict(zip(m.AGENCY_HEADER, agency))))
+        tables["Projects"] += [("bench", {k: v for k, v in p.items() if k in m.PROJECT_HEADER}) for p in s.projects]
+        tables["PlanSteps"] += [("bench", dict(zip(m.STEP_HEADER, st))) for st in s.steps]
+        tables["KPIs"] += [("bench", {k: v for k, v in k_.items() if k in m.KPI_HEADER}) for k_ in s.kpis]
+    return tables
+
+
+def answers_of(s: Any) -> dict[str, dict[str, dict[str, str]]]:
+    """The filler's ``{sheet: {row id: {column: text}}}`` from the generator's answer tuples."""
+    m = _msd()
+
+    def by_id(header: list[str], rows: list, ids: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        out = {}
+        for row in rows:
+            record = dict(zip(header, ["" if v is None else str(v) for v in row]))
+            out["#".join(record[c] for c in ids)] = record
+        return out
+
+    return {"projects": by_id(m.PROJECT_ANSWER_HEADER, s.a_projects, ("project_code",)),
+            "progress": by_id(m.PROGRESS_HEADER, s.a_progress, ("project_code", "report_no")),
+            "kpis": by_id(m.KPI_ANSWER_HEADER, s.a_kpis, ("kpi_code",)),
+            "kpi_quarters": by_id(m.QUARTER_HEADER, s.a_quarters, ("kpi_code", "quarter"))}
+
+
+def plant_problems(answers: dict[str, dict[str, dict[str, str]]]) -> None:
+    """What a careless agency does: progress over 100 %, a status not in the list, a negative
+    disbursement, budget used far beyond the disbursements, a KPI result typed as a word."""
+    progress = list(answers["progress"].values())
+    for row in progress[5:8]:
+        row["progress_pct"] = "120"
+    progress[10]["schedule_status"] = "ไปได้ดีมาก"
+    progress[14]["disbursed"] = "-25000"
+    first_project = next(iter(answers["projects"].values()))
+    first_project["budget_used"] = str(int(float(first_project["budget_used"] or 0)) * 3 + 100000)
+    quarters = list(answers["kpi_quarters"].values())
+    quarters[1]["result"] = "999999"
+
+
+def is_planted(i: int) -> bool:
+    return i % PLANTED_EVERY == PLANTED_EVERY // 2
+
+
+def _make_return(job: tuple[int, int, int, str]) -> str:
+    """Generate and fill return ``i`` into ``folder`` (top level so a process pool can run it)."""
+    i, seed, years, folder = job
+    from toolkit.calendar import Round
+    from toolkit.catalogue import Catalogue
+    from toolkit.demo.fill import fill_template
+    from toolkit.reference import load_reference
+    from toolkit.template.generate import generate_template
+
+    out = Path(folder) / f"{i:05d}.xlsx"
+    if out.exists():
+        return out.name
+    agency, s = synth_agency(seed, i, years)
+    cat = Catalogue.from_tables(catalogue_tables([(agency, s)]))
+    answers = answers_of(s)
+    if is_planted(i):
+        plant_problems(answers)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        template = generate_template(cat, load_reference(), agency[0], Round.parse(ROUND), Path(tmp))
+        fill_template(template.path, out, answers, text_dates=i % TEXT_DATES_EVERY == 3)
+    return out.name
+
+
+def _nice_init() -> None:
+    os.nice(10)  # the machine is shared: generation yields to everything else
+
+
+def cache_folder(cache: Path, seed: int, years: int) -> Path:
+    from toolkit import SCHEMA_VERSION
+
+    size = "" if years == AGENCY_YEARS else f"-y{years}"
+    return cache / f"seed{seed}{size}-schema{SCHEMA_VERSION}-v{GENERATOR_VERSION}"
+
+
+def ensure_returns(cache: Path, seed: int, n: int, jobs: int, say: Any, years: int = AGENCY_YEARS) -> list[Path]:
+    """Paths of returns 0..n-1, generating those not cached yet."""
+    folder = cache_folder(cache, seed, years)
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(n) if not (folder / f"{i:05d}.xlsx").exists()]
+    if missing:
+        say(f"generating {len(missing)} return(s) into {folder} with {jobs} process(es)")
+        started = time.perf_counter()
+        work = [(i, seed, years, str(folder)) for i in missing]
+        if jobs > 1:
+            with multiprocessing.get_context("spawn").Pool(jobs, initializer=_nice_init) as pool:
+                for k, _ in enumerate(pool.imap_unordered(_make_return, work), start=1):
+                    if k % 50 == 0:
+                        say(f"  {k}/{len(work)} generated ({time.perf_counter() - started:.0f} s)")
+        else:
+            for k, job in enumerate(work, start=1):
+                _make_return(job)
+                if k % 50 == 0:
+                    say(f"  {k}/{len(work)} generated ({time.perf_counter() - started:.0f} s)")
+    return [folder / f"{i:05d}.xlsx" for i in range(n)]
+
+
+def inbox_name(seed: int, i: int, years: int = AGENCY_YEARS) -> str:
+    from toolkit.template.generate import template_filename
+    from toolkit.calendar import Round
+
+    agency, _ = synth_agency(seed, i, years)
+    return template_filename(Round.parse(ROUND), agency[0], agency[1])
+
+
+# ------------------------------------------------------------------------------------------------
+# Measuring helpers
+# ------------------------------------------------------------------------------------------------
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _peak_rss_mib() -> dict[str, float]:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"self_mib": round(me.ru_maxrss / 1024, 1), "children_mib": round(kids.ru_maxrss / 1024, 1),
+            "peak_mib": round(max(me.ru_maxrss, kids.ru_maxrss) / 1024, 1)}
+
+
+@contextmanager
+def measured(into: dict[str, Any]) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), _cpu()
+    yield
+    into["wall_s"] = round(time.perf_counter() - wall, 3)
+    into["cpu_s"] = round(_cpu() - cpu, 3)
+
+
+class ArchiveWatch:
+    """Counts reads of files under ``archive``: Python-level opens (audit hook: open, os.open, zipfile)
+    and, where the file system keeps access times, any read at all (a reader in Rust included)."""
+
+    def __init__(self, archive: Path) -> None:
+        self.archive = str(archive.resolve())
+        self.counting = False
+        self.opens: list[str] = []
+        sys.addaudithook(self._hook)
+
+    def _hook(self, event: str, args: tuple) -> None:
+        if self.counting and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            name = os.fsdecode(args[0])
+            if os.path.abspath(name).startswith(self.archive):
+                self.opens.append(name)
+
+    @staticmethod
+    def atime_works(folder: Path) -> bool:
+        probe = folder / ".atime-probe"
+        probe.write_bytes(b"x" * 64)
+        st = probe.stat()
+        os.utime(probe, (1, st.st_mtime))
+        probe.read_bytes()
+        works = probe.stat().st_atime > 1
+        probe.unlink()
+        return works
+
+    @contextmanager
+    def watching(self) -> Iterator[dict[str, Any]]:
+        files = [p for p in Path(self.archive).rglob("*") if p.is_file()]
+        for p in files:
+            os.utime(p, (1, p.stat().st_mtime))
+        result: dict[str, Any] = {"archive_files": len(files)}
+        self.opens, self.counting = [], True
+        try:
+            yield result
+        finally:
+            self.counting = False
+            result["python_opens"] = len(self.opens)
+            result["atime_reads"] = sum(1 for p in files if p.stat().st_atime > 1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Alternatives users would pick, on the same files
+# ------------------------------------------------------------------------------------------------
+def _context() -> Any:
+    from schemas.base import ValidationContext
+    from toolkit.calendar import Round, fiscal_bounds
+    from toolkit.reference import load_reference
+
+    ref = load_reference()
+    rnd = Round.parse(ROUND)
+    lo, hi = fiscal_bounds(rnd.fiscal_year)
+    return ref, ValidationContext(rnd.fiscal_year, lo, hi,
+                                  {name: frozenset(s.key for s in items) for name, items in ref.statuses.items()})
+
+
+def naive_file(path: Path, ref: Any, ctx: Any) -> int:
+    """pandas read_excel (openpyxl) of every sheet, naive typing, the same pandera schemas; failure cases."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from schemas import SHEETS
+    from toolkit.layout import END_MARKER, FIRST_DATA_ROW
+
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=None)
+    failures = 0
+    for spec in SHEETS:
+        frame = sheets.get(spec.sheet_name)
+        if frame is None:
+            continue
+        body = frame.reindex(columns=range(len(spec.columns))).iloc[FIRST_DATA_ROW - 1:].copy()
+        end = body.index[body.iloc[:, 0].astype(str) == END_MARKER]
+        if len(end):
+            body = body.loc[: end[0] - 1]
+        body.columns = spec.keys
+        body.index = pd.Index(body.index + 1, name="excel_row")
+        for col in spec.columns:
+            if col.kind in ("int", "number", "percent", "money"):
+                body[col.key] = pd.to_numeric(body[col.key], errors="coerce").astype("float64")
+            elif col.kind == "date":
+                body[col.key] = pd.to_datetime(body[col.key], errors="coerce", dayfirst=True).astype("datetime64[ns]")
+            elif col.kind == "status":
+                body[col.key] = body[col.key].map(lambda v, c=col: None if pd.isna(v) else
+                                                  ref.match_status(c.vocab or "", str(v)) or str(v))
+            else:
+                body[col.key] = body[col.key].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+        try:
+            spec.pandera_schema(ctx).validate(body, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            failures += len(exc.failure_cases)
+    return failures
+
+
+def frictionless_schemas(ref: Any) -> dict[str, Any]:
+    """Table Schemas equivalent to the sheets' pandera schemas (types, required, ranges, vocabularies)."""
+    from frictionless import Schema, fields
+
+    from schemas import SHEETS
+
+    types = {"int": fields.IntegerField, "number": fields.NumberField, "percent": fields.NumberField,
+             "money": fields.NumberField, "date": fields.DateField}
+    out = {}
+    for spec in SHEETS:
+        schema_fields = []
+        for col in spec.columns:
+            constraints: dict[str, Any] = {"required": True} if col.required else {}
+            if col.kind == "percent":
+                constraints.update(minimum=0, maximum=100)
+            elif col.kind == "money":
+                constraints["minimum"] = 0
+            elif col.kind == "status":
+                constraints["enum"] = sorted({s.label_th for s in ref.statuses[col.vocab or ""]})
+            schema_fields.append(types.get(col.kind, fields.StringField)(name=col.en, constraints=constraints))
+        out[spec.key] = Schema(fields=schema_fields)
+    return out
+
+
+def frictionless_file(path: Path, schemas_by_key: dict[str, Any]) -> int:
+    from frictionless import Detector, Dialect, Resource, formats
+
+    from schemas import SHEETS
+    from toolkit.layout import HEADER_EN_ROW
+
+    errors = 0
+    for spec in SHEETS:
+        resource = Resource(str(path), format="xlsx", control=formats.ExcelControl(sheet=spec.sheet_name),
+                            dialect=Dialect(header_rows=[HEADER_EN_ROW]), schema=schemas_by_key[spec.key],
+                            detector=Detector(schema_sync=True))
+        errors += len(resource.validate().tasks[0].errors)
+    return errors
+
+
+def reader_used() -> str:
+    import toolkit.read.workbook as workbook
+
+    return "python-calamine" if "calamine" in Path(workbook.__file__).read_text(encoding="utf-8") else "openpyxl"
+
+
+def bare_read(path: Path, reader: str) -> int:
+    """Every sheet's values through the bare reader, nothing else."""
+    cells = 0
+    if reader == "python-calamine":
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            cells += sum(len(r) for r in book.get_sheet_by_name(name).to_python())
+        return cells
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, data_only=True)
+    for ws in book.worksheets:
+        cells += sum(len(r) for r in ws.iter_rows(values_only=True))
+    return cells
+
+
+def bare_master_write(data: Any, path: Path) -> dict[str, Any]:
+    """The master's cells (same sheets, rows, columns, values) through bare xlsxwriter write_row in
+    constant-memory mode, no formats: the ceiling for writing a master of this size."""
+    import xlsxwriter
+
+    from toolkit.merge import master
+
+    tables = [("Submissions", master._SUBMISSIONS, [s.__dict__ for s in data.submissions])]
+    tables += [(name, master._consolidated_columns(key), data.sheets.get(key, []))
+               for key, name in master.MASTER_SHEETS.items()]
+    tables += [("KPIResults", master._KPI_RESULTS, data.kpi_results), ("Flags", master._FLAGS, data.flags),
+               ("Summary", master._SUMMARY, data.summary)]
+    rows = cells = 0
+    started = time.perf_counter()
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "strings_to_numbers": False})
+    for name, columns, records in tables:
+        ws = book.add_worksheet(name)
+        keys = [c[0] for c in columns]
+        ws.write_row(0, 0, [c[1] for c in columns])
+        ws.write_row(1, 0, [c[2] for c in columns])
+        for r, record in enumerate(records, start=2):
+            ws.write_row(r, 0, [record.get(k) for k in keys])
+        rows += len(records)
+        cells += len(records) * len(keys)
+    book.close()
+    wall = time.perf_counter() - started
+    return {"wall_s": round(wall, 3), "rows": rows, "cells": cells, "rows_per_s": round(rows / max(wall, 1e-9), 1)}
+
+
+# ------------------------------------------------------------------------------------------------
+# One measured run (in its own process, so peak memory is this run's)
+# ------------------------------------------------------------------------------------------------
+def _stage_seconds(t: Any) -> dict[str, dict[str, Any]]:
+    stages = t.as_dict()
+    if "parse" in stages:  # validate = the per-file stage minus its preflight and read
+        parse = stages.pop("parse")
+        inner_wall = sum(stages.get(k, {}).get("wall_s", 0.0) for k in ("preflight", "read"))
+        inner_cpu = sum(stages.get(k, {}).get("cpu_s", 0.0) for k in ("preflight", "read"))
+        stages["validate"] = {"wall_s": round(parse["wall_s"] - inner_wall, 4),
+                              "cpu_s": round(parse["cpu_s"] - inner_cpu, 4), "calls": parse["calls"]}
+    return stages
+
+
+def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str | None,
+            scheduler: str | None, keep: bool, years: int = AGENCY_YEARS) -> dict[str, Any]:
+    import sqlite3
+
+    from toolkit import timing
+    from toolkit.catalogue import Catalogue
+    from toolkit.collect import collect
+    from toolkit.init import init_workspace
+    from toolkit.merge.run import merge_workspace
+    from toolkit.reference import load_reference
+    from toolkit.template.catalogue_writer import write_catalogue
+
+    files = ensure_returns(cache, seed, n + 1, 1, lambda m: print(m, file=sys.stderr), years)
+    out: dict[str, Any] = {"n": n, "seed": seed, "planted_share": 1 / PLANTED_EVERY}
+    root = Path(tempfile.mkdtemp(prefix=f"bench-n{n}-", dir=cache))
+    try:
+        ws = init_workspace(root)
+        agencies = [synth_agency(seed, i, years) for i in range(n + 1)]
+        catalogue = Catalogue.from_tables(catalogue_tables(agencies[:n + 1]))
+        write_catalogue(catalogue, ws.catalogue_path)
+        names = [inbox_name(seed, i, years) for i in range(n + 1)]
+        for i in range(n):
+            shutil.copyfile(files[i], ws.inbox / names[i])
+        out["bytes_per_return"] = round(sum(f.stat().st_size for f in files[:n]) / n)
+        out["rows_read"] = sum(len(s.a_projects) + len(s.a_progress) + len(s.steps) + len(s.a_kpis) + len(s.a_quarters)
+                               for _, s in agencies[:n])
+        ref = load_reference()
+        watch = ArchiveWatch(ws.archive)
+
+        # collect -------------------------------------------------------------------------------
+        col: dict[str, Any] = {}
+        options = {"executor": executor, "scheduler": scheduler} if executor else {}
+        with timing.recording() as t, measured(col):
+            with timing.stage("catalogue"):
+                cat = ws.catalogue()
+            results = collect(ws, None, ref, cat, **options)
+        col["stages"] = _stage_seconds(t)
+        col["files_per_s"] = round(n / col["wall_s"], 1)
+        col["rows_per_s"] = round(out["rows_read"] / col["wall_s"], 1)
+        col["cpu_ms_per_file"] = round(1000 * col["cpu_s"] / n, 1)
+        col["memory"] = _peak_rss_mib()
+        statuses: dict[str, int] = {}
+        for r in results:
+            key = r.status if r.submission is None else r.submission.outcome
+            statuses[key] = statuses.get(key, 0) + 1
+        col["outcomes"] = statuses
+        out["collect"] = col
+
+        # merge ---------------------------------------------------------------------------------
+        mer: dict[str, Any] = {}
+        with timing.recording() as t, measured(mer):
+            merged = merge_workspace(ws, ref)
+        mer["stages"] = _stage_seconds(t)
+        mer["master_bytes"] = merged.path.stat().st_size
+        mer["master_rows"] = sum(len(v) for v in merged.data.sheets.values()) + len(merged.data.flags) + \
+            len(merged.data.kpi_results) + len(merged.data.summary) + len(merged.data.submissions)
+        mer["memory"] = _peak_rss_mib()
+        out["merge"] = mer
+        out["collect_and_merge_wall_s"] = round(col["wall_s"] + mer["wall_s"], 3)
+
+        # bare xlsxwriter on the master's cells ---------------------------------------------------
+        bare = bare_master_write(merged.data, root / "bare_master.xlsx")
+        write_s = mer["stages"].get("merge_write", {}).get("wall_s")
+        bare["master_write_wall_s"] = write_s
+        bare["master_vs_bare_throughput"] = round(bare["wall_s"] / write_s, 3) if write_s else None
+        out["master_write_vs_bare_xlsxwriter"] = bare
+
+        # one more return: collect it, merge again, count archive reads ---------------------------
+        inc: dict[str, Any] = {"atime_supported": ArchiveWatch.atime_works(ws.archive)}
+        shutil.copyfile(files[n], ws.inbox / names[n])
+        with watch.watching() as reads, measured(inc.setdefault("collect", {})):
+            collect(ws, [ws.inbox / names[n]], ref, cat, **options)
+        inc["collect"]["archive_reads"] = reads
+        with watch.watching() as reads, measured(inc.setdefault("merge", {})):
+            merge_workspace(ws, ref)
+        inc["merge"]["archive_reads"] = reads
+        inc["merge_rereads_nothing"] = reads["python_opens"] == 0 and reads["atime_reads"] == 0
+        out["after_one_more_return"] = inc
+        with sqlite3.connect(ws.ledger_path) as db:
+            out["ledger_rows"] = db.execute("SELECT COUNT(*) FROM data_rows").fetchone()[0]
+
+        # per return, serially in this process, and the alternatives on the same files -----------
+        k = min(baseline_files, n)
+        if k:
+            out["per_return"] = per_return(files[:k], cat, ref)
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+def per_return(files: list[Path], cat: Any, ref: Any) -> dict[str, Any]:
+    """Mean per-file time of the toolkit's stage (preflight + read + validate, in process), of the
+    bare reader, of the naive stack and of frictionless, on the same files."""
+    from toolkit import timing
+    from toolkit.validate.run import validate_file
+
+    k = len(files)
+    reader = reader_used()
+    res: dict[str, Any] = {"files": k, "reader": reader}
+    with timing.recording() as t, measured(tk := {}):
+        for f in files:
+            with timing.stage("parse"):
+                validate_file(f, ref, catalogue=cat)
+    stages = _stage_seconds(t)
+    res["toolkit_ms"] = {"wall": round(1000 * tk["wall_s"] / k, 1), "cpu": round(1000 * tk["cpu_s"] / k, 1),
+                         **{f"{name}_cpu": round(1000 * v["cpu_s"] / k, 1) for name, v in stages.items()}}
+    with measured(bare := {}):
+        for f in files:
+            bare_read(f, reader)
+    res["bare_read_ms"] = round(1000 * bare["wall_s"] / k, 1)
+    _, ctx = _context()
+    with measured(naive := {}):
+        for f in files:
+            naive_file(f, ref, ctx)
+    res["naive_pandas_openpyxl_pandera_ms"] = round(1000 * naive["wall_s"] / k, 1)
+    from frictionless import system
+
+    schemas = frictionless_schemas(ref)
+    with system.use_context(trusted=True), measured(fl := {}):
+        for f in files:
+            frictionless_file(f, schemas)
+    res["frictionless_ms"] = round(1000 * fl["wall_s"] / k, 1)
+    toolkit_ms = res["toolkit_ms"]["wall"]
+    res["speedup_vs_naive"] = round(res["naive_pandas_openpyxl_pandera_ms"] / toolkit_ms, 2)
+    res["speedup_vs_frictionless"] = round(res["frictionless_ms"] / toolkit_ms, 2)
+    res["toolkit_vs_bare_read"] = round(toolkit_ms / res["bare_read_ms"], 2)
+    read_ms = res["toolkit_ms"].get("read_cpu")
+    res["read_stage_vs_bare_read"] = round(read_ms / res["bare_read_ms"], 2) if read_ms else None
+    return res
+
+
+# ------------------------------------------------------------------------------------------------
+# The whole benchmark
+# ------------------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                            "platform": platform.platform()}
+    try:
+        info["cpu_model"] = next(line.split(":", 1)[1].strip() for line in
+                                 Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+        info["memory_gib"] = round(kb / 1024 / 1024, 1)
+    except (OSError, StopIteration):
+        pass
+    info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+    return info
+
+
+def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each target of the issue, measured value and whether it is met (None: not measured here)."""
+    by_n = {r["n"]: r for r in runs}
+    big = by_n[max(by_n)]
+    t: dict[str, Any] = {}
+    pr = next((r["per_return"] for r in reversed(runs) if "per_return" in r), None)
+    if pr:
+        cpu = pr["toolkit_ms"]["cpu"]
+        t["per_return_cpu_ms<=40"] = {"value": cpu, "met": cpu <= 40}
+        t["vs_frictionless>=10x"] = {"value": pr["speedup_vs_frictionless"], "met": pr["speedup_vs_frictionless"] >= 10}
+        t["vs_naive>=6x"] = {"value": pr["speedup_vs_naive"], "met": pr["speedup_vs_naive"] >= 6}
+        t["within_2x_bare_read"] = {"value": pr["toolkit_vs_bare_read"], "met": pr["toolkit_vs_bare_read"] <= 2}
+    if 1000 in by_n:
+        r = by_n[1000]
+        t["1000_collect_wall_s<=60"] = {"value": r["collect"]["wall_s"], "met": r["collect"]["wall_s"] <= 60}
+        t["1000_collect_peak_mib<=1024"] = {"value": r["collect"]["memory"]["peak_mib"],
+                                            "met": r["collect"]["memory"]["peak_mib"] <= 1024}
+    if 70 in by_n:
+        v = by_n[70]["collect_and_merge_wall_s"]
+        t["70_collect_and_merge_s<=10"] = {"value": v, "met": v <= 10}
+    ratio = big["master_write_vs_bare_xlsxwriter"]["master_vs_bare_throughput"]
+    t["master_write>=80%_of_bare"] = {"value": ratio, "met": ratio is not None and ratio >= 0.8}
+    half = by_n.get(max(by_n) // 2)
+    if half:
+        g = round(big["collect"]["wall_s"] / half["collect"]["wall_s"], 3)
+        t[f"growth_{big['n']}/{half['n']}<=2.2"] = {"value": g, "met": g <= 2.2}
+    t["merge_after_one_more_rereads_nothing"] = {"value": big["after_one_more_return"]["merge"]["archive_reads"],
+                                                 "met": big["after_one_more_return"]["merge_rereads_nothing"]}
+    return t
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", default="100", help="comma-separated numbers of returns, e.g. 250,500,1000")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--cache", type=Path, default=ROOT / ".bench_cache")
+    p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1)),
+                   help="processes generating missing returns")
+    p.add_argument("--baseline-files", type=int, default=100,
+                   help="files (the first of the largest N) timed per return against naive and frictionless; 0: skip")
+    p.add_argument("--executor", default=None, help="pass --executor to collect (e.g. dask)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
+    p.add_argument("--agency-years", type=int, default=AGENCY_YEARS,
+                   help="size of a return: agency-years of the sample generator (2 projects and a KPI each)")
+    p.add_argument("--keep", action="store_true", help="keep the benchmark workspaces")
+    p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # internal: one run, in a child
+    args = p.parse_args(argv)
+    say = (lambda m: print(m, file=sys.stderr, flush=True))
+    if args.one is not None:
+        result = run_one(args.one, args.seed, args.cache, args.baseline_files, args.executor, args.scheduler, args.keep,
+                         args.agency_years)
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return 0
+    ns = sorted({int(x) for x in args.n.split(",") if x.strip()})
+    started = time.perf_counter()
+    report: dict[str, Any] = {"machine": machine(), "round": ROUND, "ns": ns, "agency_years": args.agency_years}
+    ensure_returns(args.cache, args.seed, max(ns) + 1, args.jobs, say, args.agency_years)
+    report["generate_s"] = round(time.perf_counter() - started, 1)
+    runs = []
+    for n in ns:
+        say(f"run n={n}")
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(n), "--seed", str(args.seed),
+               "--cache", str(args.cache), "--agency-years", str(args.agency_years), "--baseline-files", str(args.baseline_files if n == max(ns) else 0)]
+        if args.executor:
+            cmd += ["--executor", args.executor] + (["--scheduler", args.scheduler] if args.scheduler else [])
+        if args.keep:
+            cmd.append("--keep")
+        import subprocess
+
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    report["runs"] = runs
+    report["targets"] = targets(runs)
+    report["total_s"] = round(time.perf_counter() - started, 1)
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    return 0 if report["targets"]["merge_after_one_more_rereads_nothing"]["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
