@@ -88,6 +88,28 @@ def progress_sequence(v: "ReturnView") -> Iterator["Finding"]:
 
 
 @cross_rule
+def progress_against_previous_round(v: "ReturnView") -> Iterator["Finding"]:
+    """Cumulative progress below what the agency's latest accepted return of an earlier round of the
+    fiscal year reported for the same project (up to the same report).
+
+    A warning, not an error: the earlier figure was accepted and may itself have been the mistake (an
+    overstatement the agency now corrects); rejecting the new return would force the agency to repeat
+    a wrong number. Auditors see the flag, with both figures, and decide. Within one return the agency
+    controls both numbers, so ``progress.decreasing`` stays an error."""
+    h = v.history
+    if h is None:
+        return
+    for code, group in _by_project(v, "progress", "report_no"):
+        for row, r in group.iterrows():
+            if not (_present(r.progress_pct) and _present(r.report_no)):
+                continue
+            prior = h.prior_progress(code, int(r.report_no))
+            if prior is not None and r.progress_pct < prior[0] - 1e-9:
+                yield v.finding("progress.below-previous-round", "progress", row, "progress_pct",
+                                item=f"{code}#{int(r.report_no)}", expected=prior[0], round=h.round, report=prior[1])
+
+
+@cross_rule
 def completion_matches_status(v: "ReturnView") -> Iterator["Finding"]:
     latest = {}
     for code, group in _by_project(v, "progress", "report_no"):

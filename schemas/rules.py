@@ -136,6 +136,12 @@ _RULES = (
          "Progress is still 0 % in the second half of the fiscal year while the status says on plan."),
     Rule("progress.copied-narrative", "warning", "Narratives are not copied from the previous report",
          "ผลการดำเนินงานซ้ำกับรายงานครั้งก่อนทุกตัวอักษร", "The narrative repeats the previous report word for word."),
+    Rule("progress.below-previous-round", "warning",
+         "Cumulative progress is not below what the previous round's accepted return reported",
+         "ความก้าวหน้าสะสม {value}% ต่ำกว่าที่รายงานไว้ในรอบ {round} ({expected}% ในรายงานครั้งที่ {report}) "
+         "หากเป็นการแก้ไขตัวเลขเดิม กรุณาระบุเหตุผลในช่องปัญหา",
+         "Cumulative progress {value}% is below the {expected}% the accepted return of round {round} reported "
+         "(report {report}); if the earlier figure was wrong, say so in the problems field."),
     Rule("plan.weights-sum", "error", "Plan-step weights sum to 100",
          "น้ำหนักของขั้นตอนรวมกันได้ {value} ไม่ใช่ 100", "Plan-step weights sum to {value}, not 100."),
     Rule("plan.placeholder-dates", "warning", "Plan-step dates are a plan, not placeholders",

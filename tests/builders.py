@@ -74,10 +74,10 @@ def make_template(tmp: Path, cat: Catalogue | None = None, rnd: Round = ROUND) -
 
 def make_return(tmp: Path, name: str = "return.xlsx", answers: dict | None = None,
                 edit: Callable[[openpyxl.Workbook, dict[str, Any]], None] | None = None,
-                text_dates: bool = False, cat: Catalogue | None = None) -> Path:
+                text_dates: bool = False, cat: Catalogue | None = None, rnd: Round = ROUND) -> Path:
     """Generate the template, fill it, then let ``edit(book, cells)`` change it as a person would.
     ``cells[(sheet key, row id, column key)]`` gives the (sheet name, cell address) to edit."""
-    template = make_template(tmp / name.replace(".", "_"), cat)
+    template = make_template(tmp / name.replace(".", "_"), cat, rnd)
     out = tmp / name
     fill_template(template.path, out, answers or clean_answers(), text_dates=text_dates)
     if edit:

@@ -14,6 +14,7 @@ from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
+from toolkit.ledger.history import LedgerHistory
 from toolkit.reference import Reference
 from toolkit.validate.run import validate_file
 from toolkit.workspace import Workspace
@@ -61,7 +62,7 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
     archived = _archive(ws, path, sha)
     try:
         parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name,
-                               expected_round=expected_round)
+                               expected_round=expected_round, history=LedgerHistory(ws.ledger_path))
     except Exception as exc:  # a bug or a hostile file must not stop the batch: record it as rejected
         report = FileReport(file=path.name)
         report.findings.append(make_finding("file.unreadable", detail=f"{type(exc).__name__}: {exc}"))

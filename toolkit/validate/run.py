@@ -16,6 +16,7 @@ from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.errors import ToolkitError
 from toolkit.expected import all_expected, prefill_payload
 from toolkit.findings import FileReport, Finding, make_finding
+from toolkit.ledger.history import HistorySource, history_for
 from toolkit.normalise.frames import SheetFrames, normalise_sheet
 from toolkit.read.preflight import IntakeRejected, preflight
 from toolkit.read.returned import read_return
@@ -55,9 +56,11 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
                   catalogue: Catalogue | None = None, display_name: str | None = None,
-                  expected_round: str | None = None) -> ParsedReturn:
+                  expected_round: str | None = None, history: HistorySource | None = None) -> ParsedReturn:
     """Every problem of one file as Findings; a file that cannot be opened is one error finding.
-    With ``expected_round``, a return made for another round is rejected."""
+    With ``expected_round``, a return made for another round is rejected. ``history`` (a History, or a
+    LedgerHistory looked up once the file's agency and round are known) gives what the agency's
+    accepted return of an earlier round reported, for the rules that compare against it."""
     report = FileReport(file=display_name or Path(path).name)
     try:
         with stage("preflight"):
@@ -104,7 +107,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     ctx = _context(rnd, ref)
     for key, sheet_frames in frames.items():
         findings += column_findings(sheet_frames, ctx, unreadable.get(key, set()))
-    view = ReturnView(frames, ref, settings)
+    view = ReturnView(frames, ref, settings, history_for(history, agency, round_text))
     for rule in CROSS_RULES:
         findings += list(rule(view))
     report.findings = _dedupe(findings)

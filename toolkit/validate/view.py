@@ -10,6 +10,7 @@ import pandas as pd
 from schemas import SHEETS_BY_KEY
 from toolkit.config import Settings
 from toolkit.findings import Finding, make_finding
+from toolkit.ledger.history import History
 from toolkit.normalise.frames import SheetFrames
 from toolkit.normalise.values import clean_text, thai_digits_to_ascii
 from toolkit.reference import Reference
@@ -20,6 +21,8 @@ class ReturnView:
     frames: dict[str, SheetFrames]
     ref: Reference
     settings: Settings
+    #: what the agency's accepted return of an earlier round of the fiscal year reported, if any.
+    history: History | None = None
 
     def frame(self, key: str) -> pd.DataFrame:
         """The typed frame of a sheet, rows without their identifiers left out (those are reported by
