@@ -1,0 +1,16 @@
+"""record_decision: the one place a decision is written (master read-back and the web app use it)."""
+
+from toolkit.ledger import Ledger
+from toolkit.merge.decisions import record_decision
+
+
+def test_record_decision_upserts_and_reports_changes(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        assert record_decision(ledger, "F-1", "ยืนยัน / confirmed", "โทรสอบถามแล้ว", "สมหญิง", "2564-11-02", "150")
+        assert not record_decision(ledger, "F-1", "ยืนยัน / confirmed", "โทรสอบถามแล้ว", "สมหญิง", "2564-11-02", "150")
+        assert record_decision(ledger, "F-1", "ไม่เป็นปัญหา / false alarm", "", "สมหญิง", "2564-11-03", "150")
+        with ledger._transaction():  # inside the caller's transaction
+            assert record_decision(ledger, "F-2", "ชี้แจงแล้ว / explained", "", "", "", "0")
+        decisions = ledger.decisions()
+    assert decisions["F-1"]["decision"] == "ไม่เป็นปัญหา / false alarm" and decisions["F-1"]["decided_on"] == "2564-11-03"
+    assert decisions["F-2"]["value_at_decision"] == "0"
