@@ -13,6 +13,7 @@ import pandas as pd
 
 from toolkit.expected import unit_key
 from toolkit.normalise.values import squash as _squash
+from toolkit.validate.org_names import org_names, unknown_units
 
 if TYPE_CHECKING:
     from toolkit.findings import Finding
@@ -297,6 +298,20 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
                         seen.add(name)
                         yield v.finding("ref.group-variant", key, row, col, m.group(0), item=f"{r[spec_id]}#{row}:{name}",
                                         expected=v.ref.groups[no][0])
+
+
+# -- reference names in structured fields -------------------------------------------------------
+@cross_rule
+def responsible_units(v: "ReturnView") -> Iterator["Finding"]:
+    """The departments, district offices and groups of a project's responsible-unit path."""
+    names = None
+    for row, p in v.frame("projects").iterrows():
+        if not _present(p.responsible_unit):
+            continue
+        names = names or org_names(v.ref)
+        for segment, suggestion in unknown_units(names, str(p.responsible_unit)):
+            yield v.finding("ref.unknown-department", "projects", row, "responsible_unit", segment,
+                            item=f"{p.project_code}:{segment}", suggestion=suggestion)
 
 
 # -- counts and percents stated together in text -----------------------------------------------------

@@ -37,6 +37,7 @@ _OVERRIDES = {
                                                                                                     "expected": "ดำเนินการแล้วเสร็จ"},
     "progress.disbursed-at-zero": {"value": "5,000"}, "progress.behind-while-on-plan": {"value": "5", "expected": "40"},
     "ref.unknown-district": {"value": "สำนักงานเขตปทุมธานี"},
+    "ref.unknown-department": {"value": "สำนักยุทธศาสตร์และการประเมินผล", "suggestion": "สำนักยุทธศาสตร์และประเมินผล"},
     "narrative.count-percent-mismatch": {"value": "40 สำนักงานเขต คิดเป็นร้อยละ 70", "count": "40", "total": "50",
                                          "expected": "80"},
     "ref.group-variant": {"value": "กลุ่มกรุงเทพมหานครใต้", "expected": "กรุงธนใต้"},

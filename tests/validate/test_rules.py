@@ -33,6 +33,8 @@ def _catalogue(**changes):
             step.planned_start, step.planned_end = changes["step_dates"]
     if "count_unit" in changes:
         cat.kpis[COUNT_KPI] = replace(cat.kpis[COUNT_KPI], unit=changes["count_unit"], target=80)
+    if "unit" in changes:
+        project.responsible_unit = changes["unit"]
     if "level_method" in changes:
         cat.kpis[LEVEL_KPI] = replace(cat.kpis[LEVEL_KPI], calc_method=changes["level_method"])
     return cat
@@ -128,6 +130,8 @@ CASES = [
     ("count-percent", lambda b, c: set_cell(b, c, ("progress", f"{P}#2", "narrative"),
                                             "บรรจุในแผน จำนวน 40 สำนักงานเขต คิดเป็นร้อยละ 70"), None,
      "narrative.count-percent-mismatch", ("progress", f"{P}#2", "narrative")),
+    ("department", None, _catalogue(unit="สำนักยุทธศาสตร์และการประเมินผล / กองยุทธศาสตร์บริหารจัดการ"),
+     "ref.unknown-department", ("projects", P, "responsible_unit")),
     ("prefilled", lambda b, c: set_cell(b, c, ("projects", P, "budget_received"), 999999), None,
      "identity.prefilled-changed", ("projects", P, "budget_received")),
     ("missing-item", _delete_row, None, "identity.missing-item", None),
