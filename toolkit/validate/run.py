@@ -22,6 +22,7 @@ from toolkit.read.preflight import IntakeRejected, preflight
 from toolkit.read.returned import read_return
 from toolkit.reference import Reference
 from toolkit.timing import stage
+from toolkit.validate.batch import ColumnJob, PendingColumns
 from toolkit.validate.columns import column_findings
 from toolkit.validate.identity import compare_to_expected, identify
 from toolkit.validate.view import ReturnView
@@ -35,6 +36,9 @@ class ParsedReturn:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     sheet_names: dict[str, str] = field(default_factory=dict)
     template_id: str = ""
+    #: with ``validate_file(defer_columns=True)``: the column checks still to run, batched across files
+    #: by ``toolkit.validate.batch.complete_batch`` (the report lacks their findings until then)
+    pending: PendingColumns | None = None
 
 
 def _context(rnd: Round | None, ref: Reference) -> ValidationContext:
@@ -56,7 +60,8 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
                   catalogue: Catalogue | None = None, display_name: str | None = None,
-                  expected_round: str | None = None, history: HistorySource | None = None) -> ParsedReturn:
+                  expected_round: str | None = None, history: HistorySource | None = None,
+                  defer_columns: bool = False) -> ParsedReturn:
     """Every problem of one file as Findings; a file that cannot be opened is one error finding.
     With ``expected_round``, a return made for another round is rejected. ``history`` (a History, or a
     LedgerHistory looked up once the file's agency and round are known) gives what the agency's
@@ -105,11 +110,23 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     if expected is not None:
         findings += compare_to_expected(frames, expected, ref)
     ctx = _context(rnd, ref)
-    for key, sheet_frames in frames.items():
-        findings += column_findings(sheet_frames, ctx, unreadable.get(key, set()))
+    jobs = [ColumnJob(key, sheet_frames, ctx, unreadable.get(key, set())) for key, sheet_frames in frames.items()]
     view = ReturnView(frames, ref, settings, history_for(history, agency, round_text))
-    for rule in CROSS_RULES:
-        findings += list(rule(view))
-    report.findings = _dedupe(findings)
-    return ParsedReturn(report, {k: f.typed for k, f in frames.items()},
-                        {k: f.sheet.name for k, f in frames.items()}, report.template_id)
+    after = [f for rule in CROSS_RULES for f in rule(view)]
+    parsed = ParsedReturn(report, {k: f.typed for k, f in frames.items()},
+                          {k: f.sheet.name for k, f in frames.items()}, report.template_id,
+                          PendingColumns(findings, jobs, after))
+    report.findings = _dedupe(findings + after)
+    if not defer_columns:
+        complete_columns(parsed, [f for job in jobs for f in column_findings(job.frames, job.ctx, job.skip)])
+    return parsed
+
+
+def complete_columns(parsed: ParsedReturn, columns: list[Finding]) -> ParsedReturn:
+    """Put the column checks' findings in their place (after the identity checks, before the
+    cross-sheet rules), as validating the file in one go does."""
+    if parsed.pending is not None:
+        before, _, after = parsed.pending
+        parsed.report.findings = _dedupe(before + columns + after)
+        parsed.pending = None
+    return parsed

@@ -1,0 +1,125 @@
+"""Column checks for many returns at once: pandera runs once per sheet kind (and validation context)
+on the returns' frames concatenated under a (file, excel_row) index (one integer), and every failure case is
+mapped back to its own file's cell exactly as ``column_findings`` does for one file.
+
+pandera's fixed cost per ``validate`` call, and above all its cost of building failure cases, is
+paid once per batch instead of once per file and sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable, Iterable, NamedTuple
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas.base import KINDS, ValidationContext
+from toolkit.findings import Finding, make_finding
+from toolkit.normalise.frames import SheetFrames
+from toolkit.normalise.values import clean_text
+from toolkit.validate.columns import _PANDERA_BUILTINS, column_findings
+
+
+#: rows per file in the combined index (Excel has 1,048,576 rows)
+_ROWS = 10_000_000
+
+
+@dataclass
+class ColumnJob:
+    """One sheet of one file: its frames, the file's validation context, cells already reported."""
+
+    file: Hashable
+    frames: SheetFrames
+    ctx: ValidationContext
+    skip: set[tuple[int, str]]
+
+
+def _context_key(ctx: ValidationContext) -> tuple:
+    vocab = tuple(sorted((name, tuple(sorted(keys))) for name, keys in ctx.vocab_keys.items()))
+    return ctx.fiscal_year, ctx.fy_start, ctx.fy_end, vocab
+
+
+def _batchable(job: ColumnJob) -> bool:
+    """Frames whose columns have their declared dtypes (always so after normalising); anything else
+    is checked on its own so that one odd frame cannot change another file's findings."""
+    spec, typed = job.frames.sheet.spec, job.frames.typed
+    if spec.frame_checks or list(typed.columns) != spec.keys or typed.index.has_duplicates:
+        return False
+    return all(KINDS[c.kind] is None or str(typed[c.key].dtype) == KINDS[c.kind] for c in spec.columns)
+
+
+def batch_column_findings(jobs: Iterable[ColumnJob]) -> dict[Hashable, list[Finding]]:
+    """Findings per ``job.file``, each file's list in the order ``column_findings`` gives."""
+    jobs = list(jobs)
+    out: dict[Hashable, list[Finding]] = {job.file: [] for job in jobs}
+    groups: dict[tuple, list[ColumnJob]] = {}
+    for job in jobs:
+        if _batchable(job):
+            groups.setdefault((job.frames.sheet.spec.key, _context_key(job.ctx)), []).append(job)
+        else:
+            out[job.file] += column_findings(job.frames, job.ctx, job.skip)
+    for group in groups.values():
+        by_position = _validate_group(group)
+        for position, job in enumerate(group):
+            out[job.file] += by_position.get(position, [])
+    return out
+
+
+def _validate_group(group: list[ColumnJob]) -> dict[int, list[Finding]]:
+    spec = group[0].frames.sheet.spec
+    # the (file, excel_row) index as one integer: pandera reports a MultiIndex's tuples as text
+    frame = pd.concat([job.frames.typed.set_axis(job.frames.typed.index.astype("int64") + position * _ROWS, axis=0)
+                       for position, job in enumerate(group)])
+    try:
+        spec.pandera_schema(group[0].ctx).validate(frame, lazy=True)
+        return {}
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    found: dict[int, list[Finding]] = {}
+    for case in cases.itertuples(index=False):
+        if case.index is None or pd.isna(case.index):  # a whole-column failure: skipped per file too
+            continue
+        position, row = divmod(int(case.index), _ROWS)
+        job = group[int(position)]
+        finding = _case_finding(job, case.column, row, case.check)
+        if finding is not None:
+            found.setdefault(int(position), []).append(finding)
+    return found
+
+
+def _case_finding(job: ColumnJob, key: str, row: object, check: object) -> Finding | None:
+    """One failure case as ``column_findings`` reports it (tests prove both give the same findings)."""
+    frames = job.frames
+    spec, sheet = frames.sheet.spec, frames.sheet
+    if key not in spec.keys or row is None or (int(row), key) in job.skip:
+        return None
+    rule = _PANDERA_BUILTINS.get(str(check), str(check))
+    col = spec.column(key)
+    return make_finding(rule if rule.count(".") else "value.unreadable", sheet=sheet.name,
+                        cell=sheet.cell(key, int(row)), value=clean_text(frames.raw.at[int(row), key]), column=key,
+                        item=str(frames.typed.at[int(row), spec.id_columns[0]] or ""),
+                        label_th=col.th, label_en=col.en)
+
+
+class PendingColumns(NamedTuple):
+    """What ``validate_file(defer_columns=True)`` leaves to do: findings before the column checks,
+    the column checks, findings of the cross-sheet rules after them."""
+
+    before: list[Finding]
+    jobs: list[ColumnJob]
+    after: list[Finding]
+
+
+def complete_batch(parsed: Iterable[Any]) -> list[Any]:
+    """Run the pending column checks of many ``ParsedReturn``s with one pandera run per sheet kind,
+    and complete each report exactly as validating the file alone would have."""
+    from toolkit.validate.run import complete_columns
+
+    parsed = list(parsed)
+    jobs = [ColumnJob((i, job.file), job.frames, job.ctx, job.skip)
+            for i, p in enumerate(parsed) if p.pending is not None for job in p.pending.jobs]
+    found = batch_column_findings(jobs)
+    for i, p in enumerate(parsed):
+        if p.pending is not None:
+            complete_columns(p, [f for job in p.pending.jobs for f in found[(i, job.file)]])
+    return parsed
