@@ -9,7 +9,7 @@ from tests.builders import PROJECT, make_return, set_cell
 from toolkit.cli import app
 
 runner = CliRunner()
-COMMANDS = ["init", "generate", "validate", "collect", "merge", "demo", "version"]
+COMMANDS = ["init", "generate", "validate", "collect", "merge", "approve", "demo", "version"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -70,3 +70,31 @@ def test_validate_rejects_a_return_for_another_round(tmp_path):
     wrong = runner.invoke(app, ["validate", "--json", "--round", "2564-Q3", str(clean)])
     assert right.exit_code == 0 and wrong.exit_code == 1
     assert [i["rule"] for i in json.loads(wrong.stdout)["issues"]] == ["identity.wrong-round"]
+
+
+@pytest.fixture
+def small_ws(tmp_path):
+    from tests.builders import small_catalogue
+    from toolkit.template.catalogue_writer import write_catalogue
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    write_catalogue(small_catalogue(), ws.catalogue_path)
+    return ws
+
+
+def test_approve_holds_a_resubmission_until_withdrawn(small_ws, tmp_path):
+    root = str(small_ws.root)
+    first = make_return(tmp_path, "first.xlsx")
+    assert runner.invoke(app, ["collect", root, str(first)]).exit_code == 0
+    approved = runner.invoke(app, ["approve", root, "--agency", "2100", "--round", "2564-Q2", "--by", "สมหญิง"])
+    assert approved.exit_code == 0 and "approved: 2100 2564-Q2 submission #1 first.xlsx" in approved.output
+    second = make_return(tmp_path, "second.xlsx",
+                         edit=lambda b, c: set_cell(b, c, ("projects", PROJECT, "remarks"), "แก้ไข"))
+    held = runner.invoke(app, ["collect", root, str(second)])
+    assert held.exit_code == 0 and "held: accepted, but the round is approved" in held.output
+    withdrawn = runner.invoke(app, ["approve", root, "--agency", "2100", "--round", "2564-Q2", "--withdraw"])
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "1 held resubmission(s) applied; current: #2 second.xlsx" in withdrawn.output
+    again = runner.invoke(app, ["approve", root, "--agency", "2100", "--round", "2564-Q2", "--withdraw"])
+    assert again.exit_code == 2 and "approval.not-approved" in again.output and "Traceback" not in again.output

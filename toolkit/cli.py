@@ -151,10 +151,13 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")
     for r in results:
         s = r.submission
-        table.add_row(r.file, r.status, s.agency if s else "", s.round if s else "", s.outcome if s else r.detail,
+        status = "held" if s and s.held else r.status  # accepted, waiting while the round is approved
+        table.add_row(r.file, status, s.agency if s else "", s.round if s else "", s.outcome if s else r.detail,
                       str(s.n_errors) if s else "", str(s.n_warnings) if s else "",
                       r.feedback.name if r.feedback else "")
     out.print(table)
+    if any(r.submission and r.submission.held for r in results):
+        out.print("held: accepted, but the round is approved; applied only after 'toolkit approve --withdraw'")
     out.print(f"{len(results)} file(s); ledger: {ws.ledger_path}")
 
 
@@ -174,6 +177,40 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
     d = result.data
     out.print(f"master: {result.path}  ({len(d.summary)} agency-rounds, {len(d.flags)} flags, "
               f"{len(d.kpi_results)} KPI-quarters; {result.decisions_imported} decision(s) read back)")
+
+
+@app.command()
+def approve(workspace: Path = typer.Argument(..., help="Workspace folder"),
+            agency: str = typer.Option(..., "--agency", help="Agency code"),
+            round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
+            withdraw: bool = typer.Option(False, "--withdraw", help="Withdraw the approval; held resubmissions apply"),
+            by: str = typer.Option("", "--by", help="Who approves (recorded in the ledger)"),
+            note: str = typer.Option("", "--note", help="A note kept with the approval")) -> None:
+    """Approve (lock) an agency's accepted return for a round; later resubmissions are held until --withdraw."""
+    from toolkit.ledger import Ledger
+    from toolkit.ledger import approval
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = str(Round.parse(round_))
+        ws = Workspace.open(workspace)
+        with locked(ws), Ledger(ws.ledger_path) as ledger:
+            if withdraw:
+                result = approval.withdraw(ledger, agency, rnd, by=by)
+            else:
+                result = approval.approve(ledger, agency, rnd, by=by, note=note)
+    except ToolkitError as exc:
+        _fail(exc)
+    s = result.submission
+    if withdraw:
+        out.print(f"approval withdrawn: {agency} {rnd}; {len(result.released)} held resubmission(s) applied; "
+                  f"current: #{s.id} {s.original_name}", markup=False)
+    elif result.changed:
+        out.print(f"approved: {agency} {rnd} submission #{s.id} {s.original_name} ({s.outcome.replace('_', ' ')}); "
+                  f"later resubmissions are held until 'toolkit approve --withdraw'", markup=False)
+    else:
+        out.print(f"already approved: {agency} {rnd} submission #{s.id} {s.original_name}", markup=False)
+    out.print("run 'toolkit merge' to rebuild the master", markup=False)
 
 
 @app.command()

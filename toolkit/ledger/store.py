@@ -14,7 +14,9 @@ import pandas as pd
 
 from toolkit.findings import FileReport, Finding
 
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2
+#: additive migrations: the columns each version added to a table that already existed.
+_ADDED_COLUMNS = {2: [("submissions", "held", "INTEGER NOT NULL DEFAULT 0")]}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS submissions (
@@ -30,7 +32,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'accepted_with_warnings', 'rejected')),
     n_errors INTEGER NOT NULL,
     n_warnings INTEGER NOT NULL,
-    superseded_by INTEGER REFERENCES submissions(id)
+    superseded_by INTEGER REFERENCES submissions(id),
+    held INTEGER NOT NULL DEFAULT 0  -- 1: accepted while the agency's round was approved: pending, not applied
 );
 CREATE TABLE IF NOT EXISTS findings (
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
@@ -55,6 +58,14 @@ CREATE TABLE IF NOT EXISTS decisions (
     value_at_decision TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS submissions_agency_round ON submissions(agency, round);
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY,
+    agency TEXT NOT NULL, round TEXT NOT NULL,
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    approved_at TEXT NOT NULL, approved_by TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '',
+    withdrawn_at TEXT, withdrawn_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS approvals_agency_round ON approvals(agency, round);
 """
 
 
@@ -73,6 +84,7 @@ class Submission:
     n_errors: int
     n_warnings: int
     superseded_by: int | None
+    held: int = 0
 
 
 def _jsonable(value: Any) -> Any:
@@ -97,7 +109,23 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        self._migrate()
         self.db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('version', ?)", (str(LEDGER_VERSION),))
+
+    def _migrate(self) -> None:
+        """Bring an older ledger up to LEDGER_VERSION: new tables come from _SCHEMA, new columns here."""
+        for version in sorted(_ADDED_COLUMNS):
+            for table, column, decl in _ADDED_COLUMNS[version]:
+                have = {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    try:
+                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                    except sqlite3.OperationalError as exc:  # another process migrated it a moment ago
+                        if "duplicate column" not in str(exc):
+                            raise
+        found = self.db.execute("SELECT value FROM ledger_meta WHERE key = 'version'").fetchone()
+        if found and int(found["value"]) < LEDGER_VERSION:
+            self.db.execute("UPDATE ledger_meta SET value = ? WHERE key = 'version'", (str(LEDGER_VERSION),))
 
     def close(self) -> None:
         self.db.close()
@@ -117,9 +145,11 @@ class Ledger:
         return [Submission(**dict(r)) for r in self.db.execute("SELECT * FROM submissions ORDER BY id")]
 
     def current(self) -> list[Submission]:
-        """Per agency and round: the latest accepted submission, else the latest one."""
+        """Per agency and round: the latest accepted submission, else the latest one (held ones aside)."""
         chosen: dict[tuple[str, str], Submission] = {}
         for s in self.submissions():
+            if s.held:
+                continue
             key = (s.agency, s.round)
             held = chosen.get(key)
             if held is None or s.outcome != "rejected" or held.outcome == "rejected":
@@ -127,10 +157,11 @@ class Ledger:
         return sorted(chosen.values(), key=lambda s: (s.round, s.agency))
 
     def latest(self) -> list[Submission]:
-        """Per agency and round: the most recent submission, whatever its outcome."""
+        """Per agency and round: the most recent submission, whatever its outcome (held ones aside)."""
         latest: dict[tuple[str, str], Submission] = {}
         for s in self.submissions():
-            latest[(s.agency, s.round)] = s
+            if not s.held:
+                latest[(s.agency, s.round)] = s
         return sorted(latest.values(), key=lambda s: (s.round, s.agency))
 
     def findings(self, submission_id: int) -> list[dict[str, Any]]:
@@ -151,11 +182,12 @@ class Ledger:
         """Record one validated file, its findings and rows; a later accepted return supersedes earlier ones."""
         received_at = received_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         with self._transaction():
+            held = int(report.accepted and self.approval(report.agency, report.round) is not None)
             cur = self.db.execute(
                 "INSERT INTO submissions (sha256, original_name, archived_path, received_at, agency, round, template_id,"
-                " schema_version, outcome, n_errors, n_warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " schema_version, outcome, n_errors, n_warnings, held) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, original_name, archived_path, received_at, report.agency, report.round, report.template_id,
-                 report.schema_version, report.outcome, len(report.errors), len(report.warnings)))
+                 report.schema_version, report.outcome, len(report.errors), len(report.warnings), held))
             sid = int(cur.lastrowid)
             self.db.executemany(
                 "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -165,11 +197,20 @@ class Ledger:
                 "INSERT INTO data_rows VALUES (?,?,?,?)",
                 [(sid, key, int(row), json.dumps({k: _jsonable(v) for k, v in values.items()}, ensure_ascii=False))
                  for key, frame in frames.items() for row, values in frame.to_dict(orient="index").items()])
-            if report.accepted and report.agency and report.round:
-                self.db.execute(
-                    "UPDATE submissions SET superseded_by = ? WHERE agency = ? AND round = ? AND id <> ? "
-                    "AND outcome <> 'rejected' AND superseded_by IS NULL", (sid, report.agency, report.round, sid))
+            if report.accepted and report.agency and report.round and not held:
+                self.supersede(sid, report.agency, report.round)
         return self.by_sha(sha256)  # type: ignore[return-value]
+
+    def supersede(self, sid: int, agency: str, round_: str) -> None:
+        """Mark the other accepted, applied submissions of ``agency`` and ``round_`` superseded by ``sid``."""
+        self.db.execute("UPDATE submissions SET superseded_by = ? WHERE agency = ? AND round = ? AND id <> ? "
+                        "AND outcome <> 'rejected' AND superseded_by IS NULL AND held = 0", (sid, agency, round_, sid))
+
+    def approval(self, agency: str, round_: str) -> dict[str, Any] | None:
+        """The approval in force for ``agency`` and ``round_`` (see toolkit/ledger/approval.py), or None."""
+        row = self.db.execute("SELECT * FROM approvals WHERE agency = ? AND round = ? AND withdrawn_at IS NULL "
+                              "ORDER BY id DESC LIMIT 1", (agency, round_)).fetchone()
+        return dict(row) if row else None
 
     def _transaction(self) -> "_Tx":
         return _Tx(self.db)
