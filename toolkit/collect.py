@@ -16,6 +16,7 @@ from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
 from toolkit.reference import Reference
+from toolkit.timing import stage
 from toolkit.validate.run import validate_file
 from toolkit.workspace import Workspace
 
@@ -55,24 +56,28 @@ def _archive(ws: Workspace, source: Path, sha: str) -> Path:
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,
                  settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None,
                  expected_round: str | None = None) -> CollectResult:
-    sha = sha256_of(path)
-    known = ledger.by_sha(sha)
-    if known is not None:
-        return CollectResult(path.name, "duplicate", known, None, detail=f"same bytes as submission #{known.id}")
-    archived = _archive(ws, path, sha)
+    with stage("archive"):
+        sha = sha256_of(path)
+        known = ledger.by_sha(sha)
+        if known is not None:
+            return CollectResult(path.name, "duplicate", known, None, detail=f"same bytes as submission #{known.id}")
+        archived = _archive(ws, path, sha)
     try:
-        parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name,
-                               expected_round=expected_round, history=LedgerHistory(ws.ledger_path))
+        with stage("parse"):
+            parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name,
+                                   expected_round=expected_round, history=LedgerHistory(ws.ledger_path))
     except Exception as exc:  # a bug or a hostile file must not stop the batch: record it as rejected
         report = FileReport(file=path.name)
         report.findings.append(make_finding("file.unreadable", detail=f"{type(exc).__name__}: {exc}"))
         parsed = None
     report = parsed.report if parsed else report
-    submission = ledger.record(sha, path.name, str(archived.relative_to(ws.root)), report,
-                               parsed.frames if parsed and report.accepted else {}, received_at)
+    with stage("ledger"):
+        submission = ledger.record(sha, path.name, str(archived.relative_to(ws.root)), report,
+                                   parsed.frames if parsed and report.accepted else {}, received_at)
     feedback = None
     if report.findings:
-        feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx")
+        with stage("feedback"):
+            feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx")
     return CollectResult(path.name, "recorded", submission, report, feedback)
 
 

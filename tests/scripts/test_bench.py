@@ -1,0 +1,110 @@
+"""scripts/bench.py at a tiny size: every field of its JSON is there and sane (no speed targets here:
+those are checked by the benchmark itself, never by timed unit tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "scripts" / "bench.py"
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    cache = tmp_path_factory.mktemp("bench_cache")
+    done = subprocess.run([sys.executable, str(BENCH), "--n", "3", "--agency-years", "2", "--baseline-files", "1",
+                           "--jobs", "1", "--cache", str(cache)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not list(cache.glob("bench-n*")), "the benchmark workspace is removed after the run"
+    return json.loads(done.stdout)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
+def test_report_has_machine_runs_and_targets(report: dict) -> None:
+    assert report["ns"] == [3]
+    assert report["machine"]["cpus"] >= 1 and report["machine"]["memory_gib"] > 0
+    assert len(report["runs"]) == 1
+    for name in ("per_return_cpu_ms<=40", "vs_frictionless>=10x", "vs_naive>=6x", "within_2x_bare_read",
+                 "master_write>=80%_of_bare", "merge_after_one_more_rereads_nothing"):
+        assert isinstance(report["targets"][name]["met"], bool), name
+
+
+def test_collect_and_merge_are_measured(report: dict) -> None:
+    run = report["runs"][0]
+    col, mer = run["collect"], run["merge"]
+    assert run["n"] == 3 and run["rows_read"] > 3 * 50 and run["bytes_per_return"] > 10_000
+    for part in (col, mer):
+        assert _positive(part["wall_s"]) and _positive(part["cpu_s"])
+        assert 30 < part["memory"]["peak_mib"] < 8192
+    assert sum(col["outcomes"].values()) == 3
+    assert _positive(col["files_per_s"]) and _positive(col["rows_per_s"])
+    assert col["rows_per_s"] == pytest.approx(run["rows_read"] / col["wall_s"], rel=0.01)
+    stages = col["stages"]
+    for name in ("catalogue", "preflight", "read", "validate", "ledger"):
+        assert name in stages, name
+        assert stages[name]["wall_s"] >= 0 and stages[name]["calls"] >= 1
+    assert stages["preflight"]["calls"] == 3 and stages["ledger"]["calls"] == 3
+    assert "merge_write" in mer["stages"] and _positive(mer["stages"]["merge_write"]["wall_s"])
+    assert run["ledger_rows"] >= run["rows_read"]  # the fourth return adds its rows too
+    assert mer["master_rows"] > run["rows_read"]
+
+
+def test_master_write_is_compared_with_bare_xlsxwriter(report: dict) -> None:
+    bare = report["runs"][0]["master_write_vs_bare_xlsxwriter"]
+    assert bare["rows"] > report["runs"][0]["rows_read"] and bare["cells"] > bare["rows"]
+    assert _positive(bare["wall_s"]) and _positive(bare["master_write_wall_s"])
+    assert bare["master_vs_bare_throughput"] == pytest.approx(bare["wall_s"] / bare["master_write_wall_s"], rel=0.01)
+
+
+def test_one_more_return_merge_reads_no_archive_file(report: dict) -> None:
+    inc = report["runs"][0]["after_one_more_return"]
+    # the watcher is not blind: collecting the new return reads its archived copy
+    assert inc["collect"]["archive_reads"]["python_opens"] >= 1
+    assert inc["merge"]["archive_reads"]["archive_files"] == 4
+    assert inc["merge"]["archive_reads"]["python_opens"] == 0
+    assert inc["merge_rereads_nothing"] is True
+    assert report["targets"]["merge_after_one_more_rereads_nothing"]["met"] is True
+
+
+def test_alternatives_measured_on_the_same_files(report: dict) -> None:
+    pr = report["runs"][0]["per_return"]
+    assert pr["files"] == 1 and pr["reader"] in ("python-calamine", "openpyxl")
+    for key in ("bare_read_ms", "naive_pandas_openpyxl_pandera_ms", "frictionless_ms"):
+        assert _positive(pr[key]), key
+    assert _positive(pr["toolkit_ms"]["wall"]) and _positive(pr["toolkit_ms"]["cpu"])
+    assert pr["speedup_vs_naive"] == pytest.approx(pr["naive_pandas_openpyxl_pandera_ms"] / pr["toolkit_ms"]["wall"],
+                                                   rel=0.02)
+    assert pr["speedup_vs_frictionless"] == pytest.approx(pr["frictionless_ms"] / pr["toolkit_ms"]["wall"], rel=0.02)
+
+
+def test_planted_returns_are_rejected_for_the_planted_problems(tmp_path: Path) -> None:
+    bench = _bench_module()
+    planted = next(i for i in range(20) if bench.is_planted(i))
+    clean = next(i for i in range(20) if not bench.is_planted(i))
+    from toolkit.catalogue import Catalogue
+    from toolkit.reference import load_reference
+    from toolkit.validate.run import validate_file
+
+    files = {i: tmp_path / bench._make_return((i, 3, 1, str(tmp_path))) for i in (planted, clean)}
+    cat = Catalogue.from_tables(bench.catalogue_tables([bench.synth_agency(3, i, 1) for i in (planted, clean)]))
+    reports = {i: validate_file(f, load_reference(), catalogue=cat).report for i, f in files.items()}
+    assert reports[clean].accepted and not reports[clean].errors
+    assert not reports[planted].accepted
+    assert {"value.percent-range", "value.money-negative"} <= {f.rule for f in reports[planted].errors}
+    assert "value.status-unknown" in {f.rule for f in reports[planted].findings}
