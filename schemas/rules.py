@@ -174,6 +174,17 @@ _RULES = (
     Rule("narrative.count-percent-mismatch", "warning", "A count and the percent stated with it agree",
          "'{value}' ไม่สอดคล้องกัน: {count} จาก {total} คิดเป็นร้อยละ {expected}",
          "'{value}' does not add up: {count} of {total} is {expected} %."),
+    # -- outliers across returns (computed by the merge) ----------------------------------------
+    Rule("outlier.peers", "warning", "A value is not far from its peers in the same round (robust z-score)",
+         "{measure_th} {value} ห่างจากหน่วยงานอื่นในรอบเดียวกันมาก (z = {z}; ช่วงปกติ {lo} ถึง {hi}, "
+         "ค่ากลาง {median} จาก {n} รายการ) กรุณาตรวจสอบว่ากรอกถูกต้อง",
+         "{measure_en} {value} is far from its peers in the same round (z = {z}; usual range {lo} to {hi}, "
+         "median {median} of {n})."),
+    Rule("outlier.history", "warning", "A value is not far from the agency's own earlier rounds for the same item",
+         "{measure_th} {value} ห่างจากที่หน่วยงานเคยรายงานสำหรับรายการเดียวกันในรอบก่อน ๆ มาก (z = {z}; "
+         "ช่วงปกติ {lo} ถึง {hi}, ค่ากลาง {median} จาก {n} รายงาน)",
+         "{measure_en} {value} is far from what the agency reported for the same item in earlier rounds "
+         "(z = {z}; usual range {lo} to {hi}, median {median} of {n} reports)."),
     # -- reference data -----------------------------------------------------------------------
     Rule("ref.unknown-district", "warning", "District names are Bangkok districts",
          "'{value}' ไม่ใช่สำนักงานเขตของกรุงเทพมหานคร{suggestion_th}",

@@ -98,3 +98,52 @@ def set_cell(book: openpyxl.Workbook, cells: dict, key: tuple[str, str, str], va
     sheet, address = cells[key]
     book[sheet][address].value = value
     return address
+
+
+BIG_PROJECTS = [f"21000000-{i:04d}" for i in range(1, 11)]
+BIG_KPIS = {"2100-0001": ("level", 5, [1, 2]), "2100-0002": ("volume", 10, [2, 5]), "2100-0003": ("percent", 80, [20, 40]),
+            "2100-0004": ("network", 20, [5, 10]), "2100-0005": ("level", 5, [2, 3])}
+
+
+def big_catalogue() -> Catalogue:
+    """One department with ten projects (two plan steps each; budgets 100,000 x i) and five KPIs of
+    different units (FY 2564): room for many independent problems in one return."""
+    kpi_codes = list(BIG_KPIS)
+    rows: dict[str, list[dict[str, str]]] = {
+        "Agencies": [{"agency_code": AGENCY, "name_th": "สำนักยุทธศาสตร์และประเมินผล", "name_en": "Strategy",
+                      "kind": "department"}],
+        "Projects": [], "PlanSteps": [], "KPIs": []}
+    for i, code in enumerate(BIG_PROJECTS, start=1):
+        rows["Projects"].append({"project_code": code, "agency_code": AGENCY, "fiscal_year": "2564",
+                                 "name_th": f"โครงการทดสอบที่ {i}", "start_date": "2020-10-01", "end_date": "2021-09-30",
+                                 "budget_received": str(100000 * i),
+                                 "responsible_unit": "สำนักยุทธศาสตร์และประเมินผล / กองยุทธศาสตร์บริหารจัดการ",
+                                 "officer": "สมชาย ใจดี โทร. 1511", "strategy_branch": "5.2.1",
+                                 "kpi_code": kpi_codes[(i - 1) % len(kpi_codes)]})
+        rows["PlanSteps"] += [{"project_code": code, "step_no": "1", "description": "วางแผน", "weight_pct": "40",
+                               "planned_start": "2020-10-01", "planned_end": "2020-12-31"},
+                              {"project_code": code, "step_no": "2", "description": "ดำเนินการ", "weight_pct": "60",
+                               "planned_start": "2021-01-01", "planned_end": "2021-09-30"}]
+    for code, (unit, target, _) in BIG_KPIS.items():
+        rows["KPIs"].append({"kpi_code": code, "agency_code": AGENCY, "fiscal_year": "2564", "name_th": f"ตัวชี้วัด {code}",
+                             "unit": unit, "target": str(target), "direction": "higher", "kpi_type": "output",
+                             "calc_method": "ประเมินตามขั้นตอน 5 ระดับ" if unit == "level" else "นับจำนวนที่ดำเนินการได้"})
+    return Catalogue.from_tables({k: [(f"test:{k}:{i}", r) for i, r in enumerate(v)] for k, v in rows.items()})
+
+
+def big_answers() -> dict[str, dict[str, dict[str, str]]]:
+    """Answers that break no rule for the big catalogue's 2564-Q2 template."""
+    answers: dict[str, dict[str, dict[str, str]]] = {"projects": {}, "progress": {}, "kpis": {}, "kpi_quarters": {}}
+    for i, code in enumerate(BIG_PROJECTS, start=1):
+        for n in range(1, 7):
+            day = date(2020, 10, 20) + timedelta(days=30 * (n - 1))
+            answers["progress"][f"{code}#{n}"] = {
+                "report_date": day.isoformat(), "narrative": f"โครงการที่ {i} ดำเนินการตามแผนครั้งที่ {n} ประชุมและติดตามผล",
+                "progress_pct": str(10 * n), "disbursed": str(5000 * i), "schedule_status": "เป็นไปตามแผน",
+                "target_status": "เป็นไปตามเป้าหมาย", "problems": "ไม่มี", "obstacles": "-"}
+        answers["projects"][code] = {"budget_used": str(30000 * i), "project_status": "อยู่ระหว่างดำเนินการ"}
+    for code, (_, _, results) in BIG_KPIS.items():
+        answers["kpis"][code] = {"achieved": str(results[-1]), "summary": f"ผลการดำเนินงานตัวชี้วัด {code}"}
+        for q, result in enumerate(results, start=1):
+            answers["kpi_quarters"][f"{code}#{q}"] = {"result": str(result), "score": "100 / 100"}
+    return answers

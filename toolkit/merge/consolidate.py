@@ -116,6 +116,8 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "decision": "" if reopened else decision.get("decision", ""),
                 "note": decision.get("note", ""), "reviewer": decision.get("reviewer", ""),
                 "decided_on": decision.get("decided_on", "")})
+    from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
+    data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
 
     # summary: every agency expected in each round ------------------------------------------
