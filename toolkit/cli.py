@@ -241,6 +241,84 @@ def version() -> None:
     out.print(__version__)
 
 
+@app.command()
+def serve(workspace: Path = typer.Argument(..., help="Workspace folder"),
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+          port: int = typer.Option(8000, "--port", help="Port to listen on")) -> None:
+    """Serve the web pages: agency self-check and submission, office dashboard, auditors' flags."""
+    import uvicorn
+
+    from toolkit.web.app import create_app
+
+    try:
+        web_app = create_app(workspace)
+    except ToolkitError as exc:
+        _fail(exc)
+    out.print(f"serving {workspace} on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
+
+
+@app.command()
+def tokens(workspace: Path = typer.Argument(..., help="Workspace folder"),
+           round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
+           base_url: str = typer.Option(..., "--base-url", help="Address agencies open, e.g. http://intranet:8000"),
+           agency: Optional[List[str]] = typer.Option(None, "--agency", help="Only these agency codes"),
+           out_file: Optional[Path] = typer.Option(None, "--out", help="CSV of links (default WS/links_<round>.csv)"),
+           no_templates: bool = typer.Option(False, "--no-templates", help="Do not rewrite the templates with the link")) -> None:
+    """Issue each agency's secret web link for a round (earlier links of the round stop working)."""
+    from toolkit.reference import load_reference
+    from toolkit.web.settings import DEFAULT_WEB_SETTINGS
+    from toolkit.web.tokens import issue_round_links, write_links_csv
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = Round.parse(round_)
+        ws = Workspace.open(workspace)
+        unknown = [a for a in agency or [] if a not in ws.catalogue().agencies]
+        if unknown:
+            raise ToolkitError("agency.unknown", f"unknown agency code(s): {', '.join(unknown)}",
+                               f"ไม่พบรหัสหน่วยงาน: {', '.join(unknown)}")
+        if not base_url.startswith(("http://", "https://")):
+            raise ToolkitError("tokens.base-url", "--base-url must start with http:// or https://",
+                               "--base-url ต้องขึ้นต้นด้วย http:// หรือ https://")
+        with locked(ws):
+            links = issue_round_links(ws, load_reference(), rnd, base_url, agency or None,
+                                      DEFAULT_WEB_SETTINGS.token_valid_days, write_templates=not no_templates)
+    except ToolkitError as exc:
+        _fail(exc)
+    target = write_links_csv(links, out_file or ws.root / f"links_{rnd}.csv")
+    out.print(f"{len(links)} link(s) for {rnd} written to {target}; keep this file private"
+              + ("" if no_templates else f"; templates with the link in {ws.templates}"))
+
+
+user_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                       help="Office and auditor accounts of the web pages.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(workspace: Path = typer.Argument(..., help="Workspace folder"),
+             name: str = typer.Option(..., "--name", help="Login name"),
+             role: str = typer.Option(..., "--role", help="office or auditor"),
+             password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin")) -> None:
+    """Create a web account (or reset its password and role)."""
+    from toolkit.ledger import Ledger
+    from toolkit.web.accounts import add_user
+    from toolkit.workspace import Workspace
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password / รหัสผ่าน", hide_input=True, confirmation_prompt=True)
+    try:
+        ws = Workspace.open(workspace)
+        with Ledger(ws.ledger_path) as ledger:
+            user = add_user(ledger, name, role, password)
+    except ToolkitError as exc:
+        _fail(exc)
+    out.print(f"user {user.name} ({user.role}) saved in {ws.ledger_path}")
+
+
 def _require_defusedxml() -> None:
     """openpyxl is safe against XML entity attacks only with defusedxml installed: refuse to run without it."""
     try:

@@ -237,7 +237,7 @@ def _write_sheet(book: Any, fmt: _Formats, spec: SheetSpec, rows: list[dict[str,
 
 
 def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round, settings: Settings,
-                        template_id: str) -> None:
+                        template_id: str, agency_link: str | None = None) -> None:
     ws = book.add_worksheet(INSTRUCTIONS_SHEET)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 100)
@@ -249,6 +249,9 @@ def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round,
         ("รอบรายงาน / Round", f"{rnd.label_th} ({rnd})"),
         ("กำหนดส่ง / Due", f"ภายในวันที่ {due} ส่งไฟล์นี้กลับทางอีเมลถึง สยป. / Return this file by {due}"),
         ("ผู้ประสานงาน / Contact", CONTACT),
+        *([("ตรวจและส่งทางเว็บ / Check and submit online",
+            f"{agency_link} (ลิงก์เฉพาะหน่วยงานของท่าน ห้ามเผยแพร่ / your agency's own link; do not share)")]
+          if agency_link else []),
         ("วิธีกรอก / How to fill",
          "กรอกเฉพาะช่องสีเหลือง ช่องสีเทาเป็นข้อมูลจากแผนซึ่งแก้ไขไม่ได้ วันที่ใช้ วัน/เดือน/ปี พ.ศ. "
          "ตัวเลขไม่ต้องใส่เครื่องหมายจุลภาค / Fill the yellow cells only; grey cells come from the plan."),
@@ -273,8 +276,10 @@ def _write_instructions(book: Any, fmt: _Formats, agency_label: str, rnd: Round,
 
 
 def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Round, out_dir: Path,
-                      settings: Settings = DEFAULT_SETTINGS, generated_at: datetime | None = None) -> GeneratedTemplate:
-    """Write the template of ``agency_code`` for ``rnd`` into ``out_dir`` and return what was written."""
+                      settings: Settings = DEFAULT_SETTINGS, generated_at: datetime | None = None,
+                      agency_link: str | None = None) -> GeneratedTemplate:
+    """Write the template of ``agency_code`` for ``rnd`` into ``out_dir`` and return what was written.
+    ``agency_link`` (the agency's web link, ``toolkit tokens``) is printed on the instruction sheet."""
     agency = cat.agencies[agency_code]
     agency_label = f"{agency.name_th} ({agency.agency_code})"
     expected = all_expected(cat, ref, agency_code, rnd)
@@ -289,7 +294,7 @@ def generate_template(cat: Catalogue, ref: Reference, agency_code: str, rnd: Rou
     book.set_properties({"title": f"{rnd} {agency.name_th}", "author": "BMA reporting toolkit",
                          "created": generated_at.replace(tzinfo=None)})
     fmt = _Formats(book)
-    _write_instructions(book, fmt, agency_label, rnd, settings, template_id)
+    _write_instructions(book, fmt, agency_label, rnd, settings, template_id, agency_link)
     for spec in SHEETS:
         _write_sheet(book, fmt, spec, expected[spec.key], ref, rnd, agency_label, expected)
     meta = book.add_worksheet(META_SHEET)

@@ -1,0 +1,90 @@
+"""The office's dashboard (login, role office): a round's roster and chase list, each agency's
+submission history with what changed between submissions, rebuilding and downloading the master."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from toolkit.calendar import Round
+from toolkit.errors import ToolkitError
+from toolkit.ledger import Ledger
+from toolkit.merge.run import merge_workspace
+from toolkit.web.app import WebContext, message_page, render
+from toolkit.web.roster import build_roster, diff_submissions, history, known_rounds
+from toolkit.web.security import check_csrf, require_user
+from toolkit.web.submit import WRITE_LOCK
+from toolkit.workspace import locked
+
+router = APIRouter(prefix="/office")
+
+
+def _web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def _round(ledger: Ledger, wanted: str | None) -> tuple[list[str], str | None]:
+    rounds = known_rounds(ledger)
+    if wanted:
+        try:
+            return rounds, str(Round.parse(wanted))
+        except ToolkitError:
+            raise HTTPException(404) from None
+    return rounds, rounds[-1] if rounds else None
+
+
+@router.get("", response_class=HTMLResponse)
+async def dashboard(request: Request, round: str | None = None) -> Response:
+    require_user(request, "office")
+    web = _web(request)
+    with Ledger(web.ws.ledger_path) as ledger:
+        rounds, chosen = _round(ledger, round)
+        roster = build_roster(ledger, web.ws.catalogue(), chosen, web.settings) if chosen else None
+    return render(request, "office.html", rounds=rounds, chosen=chosen, roster=roster,
+                  master=web.ws.master_path.exists())
+
+
+@router.get("/agency/{code}", response_class=HTMLResponse)
+async def agency(request: Request, code: str, round: str) -> Response:
+    require_user(request, "office")
+    web = _web(request)
+    with Ledger(web.ws.ledger_path) as ledger:
+        _, chosen = _round(ledger, round)
+        subs = history(ledger, code, chosen or "")
+        agency_ = web.ws.catalogue().agencies.get(code)
+        if not subs and agency_ is None:
+            raise HTTPException(404)
+        with_rows = [s for s in subs if s.outcome != "rejected"]
+        changes = diff_submissions(ledger, with_rows[-2].id, with_rows[-1].id) if len(with_rows) >= 2 else None
+        compared = (with_rows[-2], with_rows[-1]) if len(with_rows) >= 2 else None
+    return render(request, "office_agency.html", code=code, name=agency_.name_th if agency_ else "?", round=chosen,
+                  submissions=list(reversed(subs)), changes=changes, compared=compared)
+
+
+@router.post("/merge")
+async def merge(request: Request) -> Response:
+    require_user(request, "office")
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    web = _web(request)
+
+    def run() -> None:
+        with WRITE_LOCK, locked(web.ws):
+            merge_workspace(web.ws, web.ref, web.settings)
+
+    try:
+        await run_in_threadpool(run)
+    except ToolkitError as exc:
+        return message_page(request, 503, "ระบบไม่ว่าง", "Busy", exc.message_th, exc.message_en)
+    return RedirectResponse("/office?merged=1", status_code=303)
+
+
+@router.get("/master.xlsx")
+async def master(request: Request) -> Response:
+    require_user(request, "office", "auditor")
+    path = _web(request).ws.master_path
+    if not path.exists():
+        raise HTTPException(404)
+    return FileResponse(path, filename="master.xlsx",
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
