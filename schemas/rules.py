@@ -62,6 +62,11 @@ _RULES = (
     Rule("identity.wrong-round", "error", "The return is for the expected round",
          "ไฟล์นี้เป็นของรอบ {found} ไม่ใช่รอบ {expected}",
          "This return is for round {found}, not {expected}."),
+    Rule("identity.filename-mismatch", "error", "A file named for an agency and round holds that agency's return for that round",
+         "ชื่อไฟล์ '{value}' ระบุหน่วยงาน {claimed_agency} รอบ {claimed_round} แต่ข้อมูลในไฟล์เป็นของหน่วยงาน {agency} "
+         "รอบ {round} อาจส่งไฟล์ผิด กรุณาตรวจสอบและส่งไฟล์ที่ถูกต้อง",
+         "The file name '{value}' says agency {claimed_agency}, round {claimed_round}, but the workbook is agency "
+         "{agency}, round {round}: probably the wrong file; check it and send the right one."),
     Rule("identity.prefilled-changed", "error", "Pre-filled identifiers and catalogue facts are unchanged",
          "ค่าที่กำหนดไว้ล่วงหน้าถูกแก้ไข: '{value}' ควรเป็น '{expected}' กรุณาอย่าแก้ไขช่องสีเทา",
          "A pre-filled value was changed: '{value}' should be '{expected}'. Do not edit grey cells."),

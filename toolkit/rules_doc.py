@@ -18,6 +18,8 @@ _OVERRIDES = {
     "plan.outside-project": {"value": "31/12/2564", "expected": "2020-10-01 – 2021-09-30"},
     "plan.weights-sum": {"value": "90"}, "sheet.renamed": {"value": "รายงาน", "expected": "ความก้าวหน้า (Progress)"},
     "sheet.missing": {"expected": "ตัวชี้วัด (KPIs)"}, "identity.wrong-round": {"expected": "2564-Q4"},
+    "identity.filename-mismatch": {"value": "2564-Q4_1005_บางเขน.xlsx", "claimed_agency": "1005",
+                                   "claimed_round": "2564-Q4", "agency": "1021", "round": "2564-Q4"},
     "identity.prefilled-changed": {"value": "999,999", "expected": "100000"},
     "identity.missing-item": {"expected": "21000000-3142#6", "label_th": "รหัสโครงการ", "label_en": "Project code"},
     "identity.unknown-item": {"value": "21000000-9999#6"}, "identity.duplicate-item": {"value": "21000000-3142#1"},

@@ -163,6 +163,7 @@ CASES = [
 #: rules that need more than one return, each tested in its own file
 ELSEWHERE = {
     "progress.below-previous-round",  # tests/validate/test_history.py (an earlier round in the ledger)
+    "identity.filename-mismatch",  # tests/validate/test_filename.py (the name a file arrives under)
     "outlier.peers", "outlier.history",  # tests/validate/test_outliers.py (computed by the merge over many returns)
 }
 

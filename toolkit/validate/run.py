@@ -24,6 +24,7 @@ from toolkit.reference import Reference
 from toolkit.timing import stage
 from toolkit.validate.batch import ColumnJob, PendingColumns
 from toolkit.validate.columns import column_findings
+from toolkit.validate.filename import filename_findings
 from toolkit.validate.identity import compare_to_expected, identify
 from toolkit.validate.view import ReturnView
 
@@ -90,6 +91,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     agency, round_text, id_findings = identify(book, frames)
     findings += id_findings
     report.agency, report.round = agency, round_text
+    findings += filename_findings(report.file, agency, round_text)  # toolkit/validate/filename.py
     report.template_id = book.meta.get("template_id", "")
     version = book.meta.get("schema_version", "")
     report.schema_version = int(version) if version.isdigit() else None
