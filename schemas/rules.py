@@ -47,6 +47,27 @@ _RULES = (
     Rule("intake.range-too-large", "error", "Cells stay within a sane range",
          "ไฟล์มีข้อมูลหรือรูปแบบเซลล์ไกลเกินปกติ ({detail}) กรุณาลบแถว/คอลัมน์ส่วนเกินแล้วส่งใหม่",
          "The file has cells far beyond any real data ({detail}); delete the extra rows/columns and resend."),
+    Rule("intake.error-cells", "error", "No data cell shows an Excel error (#DIV/0!, #REF!, #N/A ...)",
+         "ช่องนี้แสดงค่าผิดพลาดของ Excel ({value}) กรุณาแก้สูตรหรือพิมพ์ค่าที่ถูกต้องแทน แล้วส่งไฟล์ใหม่",
+         "This cell shows an Excel error ({value}); fix the formula or type the correct value, then send the file again."),
+    Rule("intake.uncalculated-formulas", "error", "Every formula in a data cell was saved with its result",
+         "ช่องนี้มีสูตรแต่ไม่มีผลการคำนวณบันทึกไว้ (ไฟล์ถูกบันทึกด้วยโปรแกรมที่ไม่คำนวณสูตร) กรุณาเปิดไฟล์ใน Excel "
+         "หรือ LibreOffice กดบันทึก แล้วส่งใหม่ หรือพิมพ์ค่าแทนสูตร",
+         "This cell holds a formula saved without its result (the program that saved the file does not calculate); "
+         "open the file in Excel or LibreOffice, save it and send it again, or type the value instead of the formula."),
+    Rule("intake.parser-crashed", "error", "The file can be read without crashing the reader",
+         "ระบบอ่านไฟล์นี้ไม่ได้ (โปรแกรมอ่านไฟล์หยุดทำงาน: {detail}) ไฟล์ถูกเก็บไว้แล้ว กรุณาเปิดใน Excel "
+         "บันทึกเป็นไฟล์ .xlsx ใหม่ แล้วส่งอีกครั้ง",
+         "Reading this file crashed the reader ({detail}); the file is kept. Open it in Excel, save it as a new "
+         ".xlsx and send it again."),
+    Rule("intake.timeout", "error", "The file is read within the time limit",
+         "การอ่านไฟล์ใช้เวลานานเกินกำหนด ({detail}) กรุณาลบแผ่นงาน แถว หรือรูปภาพที่ไม่เกี่ยวข้อง แล้วส่งใหม่",
+         "Reading the file took longer than allowed ({detail}); remove unrelated sheets, rows or pictures and "
+         "send it again."),
+    Rule("intake.memory", "error", "The file is read within the memory limit",
+         "การอ่านไฟล์ต้องใช้หน่วยความจำเกินกำหนด ({detail}) กรุณาลบแผ่นงาน แถว หรือรูปภาพที่ไม่เกี่ยวข้อง แล้วส่งใหม่",
+         "Reading the file needed more memory than allowed ({detail}); remove unrelated sheets, rows or pictures and "
+         "send it again."),
     Rule("template.no-metadata", "warning", "The workbook carries the template's hidden metadata",
          "ไม่พบข้อมูลแม่แบบที่ซ่อนไว้ ระบบอ่านข้อมูลจากหัวคอลัมน์แทน ({detail})",
          "The template's hidden metadata is missing; data was read by its headers instead ({detail})."),

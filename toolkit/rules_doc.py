@@ -39,6 +39,8 @@ _OVERRIDES = {
                                                                                                     "expected": "ดำเนินการแล้วเสร็จ"},
     "progress.disbursed-at-zero": {"value": "5,000"}, "progress.behind-while-on-plan": {"value": "5", "expected": "40"},
     "ref.unknown-district": {"value": "สำนักงานเขตปทุมธานี"},
+    "intake.error-cells": {"value": "#DIV/0!"}, "intake.timeout": {"detail": "60 s"},
+    "intake.memory": {"detail": "3.0 GiB"}, "intake.parser-crashed": {"detail": "signal SIGABRT"},
     "outlier.peers": {"value": "85", "measure_th": "สัดส่วนการเบิกจ่ายต่องบประมาณที่ได้รับ (ร้อยละ)",
                       "measure_en": "Share of the budget disbursed (%)", "z": "+5.2", "lo": "2.1", "hi": "41.9",
                       "median": "22", "n": "30"},

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from schemas.rules import RULES
-from tests.builders import make_return
+from tests.builders import LEVEL_KPI, PROJECT, make_return, set_cell
 from toolkit.read.preflight import IntakeRejected, Limits, preflight
 from toolkit.validate.run import validate_file
 
@@ -80,6 +80,100 @@ def test_a_real_return_passes_preflight(tmp_path):
     preflight(make_return(tmp_path))
 
 
+#: odd but legitimate corpus files: read (and then found not to be our template), never refused at intake
+READABLE = ["calamine__strict_iso_paths.xlsx", "calamine__issue_530.xlsx", "calamine__minimal_package.xlsx",
+            "calamine__date_1904.xlsx", "calamine__date_iso.xlsx", "calamine__empty_sheet.xlsx", "calamine__errors.xlsx",
+            "calamine__empty_shared_string_value.xlsx", "calamine__encoded_entities.xlsx", "calamine__has_x000D_.xlsx",
+            "calamine__inlineStr_cdata.xlsx", "calamine__whitespace_trim.xlsx", "calamine__merged_range.xlsx",
+            "calamine__nonstandard-xml-ns-prefix.xlsx", "calamine__issue_261.xlsx", "calamine__vba.xlsm",
+            "frictionless-py__merged-cells.xlsx", "frictionless-py__multiline-headers.xlsx",
+            "apache-poi__sheetProtection_allLocked.xlsx", "apache-poi__MalformedSSTCount.xlsx"]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", READABLE)
+def test_odd_but_legitimate_files_are_read(name, ref):
+    rules = {f.rule for f in validate_file(CORPUS / name, ref).report.findings}
+    assert "sheet.missing" in rules and not any(r.startswith("intake.") or r == "file.unreadable" for r in rules)
+
+
+@needs_corpus
+def test_strict_backslash_and_minimal_packages_give_their_rows():
+    from toolkit.read.workbook import open_workbook
+
+    rows = {name: sum(1 for r in next(iter(open_workbook(CORPUS / name).sheets.values())).rows if any(v is not None for v in r))
+            for name in ("calamine__strict_iso_paths.xlsx", "calamine__issue_530.xlsx", "calamine__minimal_package.xlsx")}
+    assert rows["calamine__strict_iso_paths.xlsx"] == 76 and rows["calamine__issue_530.xlsx"] == 5
+    assert rows["calamine__minimal_package.xlsx"] >= 190
+
+
+@needs_corpus
+def test_scan_facts_of_corpus_files():
+    errors = preflight(CORPUS / "calamine__errors.xlsx").sheets[0]
+    assert errors.n_error_cells == 7 and {t for _, _, t in errors.error_cells} >= {"#DIV/0!", "#REF!", "#N/A"}
+    assert errors.bounding_box == "A1:A7" and errors.rows == 7 and errors.cells == 7
+    assert preflight(CORPUS / "calamine__date_1904.xlsx").date_1904
+    minimal = preflight(CORPUS / "calamine__minimal_package.xlsx")  # sheet at the package root, found by its relationship
+    assert minimal.sheets[0].name == "Sheet1" and minimal.sheets[0].bounding_box.startswith("A1:")
+
+
+def test_error_cells_in_data_cells_are_named(tmp_path, ref):
+    def edit(book, cells):  # openpyxl writes these as error cells (t="e"), as Excel saves a failed formula
+        set_cell(book, cells, ("progress", f"{PROJECT}#3", "narrative"), "#N/A")
+        set_cell(book, cells, ("progress", f"{PROJECT}#4", "progress_pct"), "#DIV/0!")
+    path = make_return(tmp_path, edit=edit)
+    report = validate_file(path, ref).report
+    by_rule = {(f.rule, f.column): f for f in report.findings}
+    text = by_rule[("intake.error-cells", "narrative")]  # a text column would have taken "#N/A" as text
+    assert text.value == "#N/A" and "#N/A" in text.message_th and "#N/A" in text.message_en
+    assert by_rule[("value.unreadable", "progress_pct")].value == "#DIV/0!"  # a number column refuses it itself
+    assert len(report.findings) == 2 and not report.accepted
+
+
+def test_formula_without_cached_value_in_a_data_cell_is_named(tmp_path, ref):
+    def edit(book, cells):
+        set_cell(book, cells, ("kpis", LEVEL_KPI, "achieved"), "=1+1")  # openpyxl saves formulas without results
+    report = validate_file(make_return(tmp_path, edit=edit), ref).report
+    hits = [f for f in report.findings if f.rule == "intake.uncalculated-formulas"]
+    assert [(f.sheet, f.column) for f in hits] == [("ตัวชี้วัด (KPIs)", "achieved")] and not report.accepted
+
+
+def test_helper_formulas_outside_data_columns_are_not_findings(tmp_path, ref):
+    path = make_return(tmp_path)  # filled by openpyxl: the template's helper formulas lose their results
+    assert sum(s.n_uncalculated for s in preflight(path).sheets) > 0
+    assert validate_file(path, ref).report.findings == []
+
+
+def test_percent_formatted_cell_read_as_percent(tmp_path, ref):
+    from toolkit.read.workbook import open_workbook, open_workbook_openpyxl
+
+    def edit(book, cells):
+        sheet, address = cells[("progress", f"{PROJECT}#2", "progress_pct")]
+        book[sheet][address].value = 0.2
+        book[sheet][address].number_format = "0%"
+    path = make_return(tmp_path, edit=edit)
+    fast, reference = open_workbook(path), open_workbook_openpyxl(path)
+    assert {n: s.percent_cells for n, s in fast.sheets.items()} == {n: s.percent_cells for n, s in reference.sheets.items()}
+    assert any(s.percent_cells for s in fast.sheets.values())
+    assert validate_file(path, ref).report.findings == []  # 20 %, as typed
+
+
+def test_calamine_reader_agrees_with_openpyxl_on_a_return(tmp_path):
+    from toolkit.read.workbook import open_workbook, open_workbook_openpyxl
+
+    path = make_return(tmp_path, text_dates=True)
+    fast, reference = open_workbook(path), open_workbook_openpyxl(path)
+    assert list(fast.sheets) == list(reference.sheets)
+    for name, sheet in fast.sheets.items():
+        other = reference.sheets[name]
+        assert sheet.state == other.state
+        width = max(len(r) for r in other.rows)
+        for r in range(1, len(other.rows) + 1):
+            assert [sheet.value(r, c) for c in range(1, width + 1)] == [other.value(r, c) for c in range(1, width + 1)]
+
+
 def test_every_intake_rule_is_exercised():
     exercised = set(EXPECTED.values()) | {"intake.zip-bomb", "intake.too-large", "intake.not-a-workbook"}
+    exercised |= {"intake.error-cells", "intake.uncalculated-formulas"}  # above
+    exercised |= {"intake.parser-crashed", "intake.timeout", "intake.memory"}  # tests/read/test_isolate.py
     assert exercised == {r for r in RULES if r.startswith("intake.")}

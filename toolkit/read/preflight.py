@@ -1,42 +1,140 @@
 """Intake preflight: look at the raw bytes and the zip before any spreadsheet reader runs, and refuse
 what would hurt a reader (bombs, encrypted or legacy files, corrupt zips, DTDs, absurd ranges).
 
-Pure Python on the zip; every limit lives in ``Limits`` with its default."""
+Pure Python on the zip. Besides refusing, it returns what it learnt on the way (``PackageScan``): per
+sheet the bounding box of the cells that hold values, row and cell counts, error cells (``#DIV/0!``,
+``t="e"``), formulas saved without a calculated value, cells shown with a percent format, and the
+workbook's 1904 date flag. The reader and the validator use these facts instead of a second, slower
+parse. Every limit lives in ``Limits`` with its default."""
 
 from __future__ import annotations
 
+import io
+import os
+import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Union
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree as SafeET
 
 from toolkit.errors import ToolkitError
+
+Source = Union[Path, str, bytes]
 
 
 @dataclass(frozen=True)
 class Limits:
+    """Intake limits. Defaults fit the office's templates (a few hundred rows, ~20 columns) with a
+    wide margin and stop files that could exhaust a reader."""
+
+    #: largest file accepted, in bytes (a filled template is ~100 KB)
     max_file_bytes: int = 50 * 1024 * 1024
+    #: total size of all zip members once unpacked
     max_uncompressed_bytes: int = 300 * 1024 * 1024
     #: uncompressed/compressed ratio above which a member larger than 1 MiB is a zip bomb
     max_ratio: float = 200.0
+    #: members in the package (an Excel file has 10-60)
     max_members: int = 1000
     #: the furthest cell any sheet may hold a cell at (templates need a few hundred rows, 20 columns)
     max_row: int = 200_000
     max_column: int = 500
+    #: cells holding a value, over all sheets
+    max_value_cells: int = 2_000_000
+    #: XML of one cell (a cell's text is at most 32,767 characters in Excel, ~100 KB of XML)
+    max_cell_xml_bytes: int = 8 * 1024 * 1024
+    #: error cells and uncalculated formulas listed per sheet (all are counted)
+    max_listed_cells: int = 1000
+    #: a parsing worker's address-space limit (RLIMIT_AS) and wall-clock limit per file
+    worker_memory_bytes: int = 3 * 1024 * 1024 * 1024
+    worker_timeout_s: float = 60.0
+    #: parsing workers (0: one per CPU core)
+    workers: int = 0
 
 
 DEFAULT_LIMITS = Limits()
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _CHUNK = 1 << 20
+_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
+_TOKEN = re.compile(rb"<" + _NAME + rb"(?:(row)(?=[\s/>])([^>]*)>|c(?=[\s/>])([^>]*?)(?:/>|>(.*?)</" + _NAME
+                    + rb"c\s*>))", re.S)
+_CELL_OPEN = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])")
+_ATTR = re.compile(rb"(?<![\w:.-])(r|s|t)\s*=\s*[\"']([^\"']*)[\"']")
+_V = re.compile(rb"<" + _NAME + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _NAME + rb"v\s*>)", re.S)
+_F = re.compile(rb"<" + _NAME + rb"f[\s/>]")
+_IS = re.compile(rb"<" + _NAME + rb"is[\s/>]")
+_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})$")
+_WORKSHEET_ROOT = re.compile(rb"<" + _NAME + rb"worksheet[\s>]")
+_BUILTIN_PERCENT = {9, 10}
 
 
 class IntakeRejected(ToolkitError):
     """The file is refused before reading; ``code`` is the rule id (``intake.*``)."""
 
 
+@dataclass
+class SheetScan:
+    """What preflight saw in one worksheet part (rows and columns 1-based)."""
+
+    part: str
+    name: str = ""
+    state: str = "visible"
+    cells: int = 0  # cells holding a value
+    rows: int = 0  # rows holding at least one value
+    min_row: int = 0
+    min_col: int = 0
+    max_row: int = 0
+    max_col: int = 0
+    #: (row, col, error text) of cells showing an Excel error, at most ``max_listed_cells``
+    error_cells: list[tuple[int, int, str]] = field(default_factory=list)
+    n_error_cells: int = 0
+    #: (row, col) of formulas saved without a calculated value
+    uncalculated: list[tuple[int, int]] = field(default_factory=list)
+    n_uncalculated: int = 0
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    @property
+    def bounding_box(self) -> str:
+        """``A1:H40`` style box of the cells holding values ('' for an empty sheet)."""
+        if not self.cells:
+            return ""
+        return f"{column_letters(self.min_col)}{self.min_row}:{column_letters(self.max_col)}{self.max_row}"
+
+
+@dataclass
+class PackageScan:
+    """Facts preflight learnt about a package that passed."""
+
+    sheets: list[SheetScan] = field(default_factory=list)
+    date_1904: bool = False
+    members: int = 0
+    uncompressed_bytes: int = 0
+
+    @property
+    def cells(self) -> int:
+        return sum(s.cells for s in self.sheets)
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.sheets)
+
+    def sheet(self, name: str) -> SheetScan | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+def column_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 def _column_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
@@ -49,15 +147,26 @@ def _sniff(head: bytes) -> str:
     return "other"
 
 
-def preflight(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Raise IntakeRejected naming the reason; return quietly for a plausible .xlsx/.xlsm."""
-    size = path.stat().st_size
+def _open_source(source: Source) -> tuple[int, bytes, IO[bytes] | str]:
+    """(size, first 64 KiB, what zipfile should open)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return len(data), data[: 1 << 16], io.BytesIO(data)
+    path = os.fspath(source)
+    size = os.stat(path).st_size
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    return size, head, path
+
+
+def preflight(source: Source, limits: Limits = DEFAULT_LIMITS) -> PackageScan:
+    """Raise IntakeRejected naming the reason; return the package's facts for a plausible .xlsx/.xlsm.
+    ``source`` is a path or the file's bytes."""
+    size, head, opener = _open_source(source)
     if size == 0:
         raise IntakeRejected("intake.not-a-workbook", "the file is empty")
     if size > limits.max_file_bytes:
         raise IntakeRejected("intake.too-large", f"{size:,} bytes (limit {limits.max_file_bytes:,})")
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
     kind = _sniff(head)
     if kind == "ole":
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in head or \
@@ -67,52 +176,234 @@ def preflight(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     if kind != "zip":
         raise IntakeRejected("intake.not-a-workbook", "neither an .xlsx workbook nor an Excel file")
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        archive = zipfile.ZipFile(opener)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise IntakeRejected("intake.corrupt-zip", f"{exc}") from exc
     with archive:
-        infos = archive.infolist()
-        if len(infos) > limits.max_members:
-            raise IntakeRejected("intake.zip-bomb", f"{len(infos)} members (limit {limits.max_members})")
-        names = [i.filename for i in infos]
-        if len(set(n.lower() for n in names)) != len(names):
-            raise IntakeRejected("intake.corrupt-zip", "two members share a name")
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_uncompressed_bytes:
-            raise IntakeRejected("intake.zip-bomb", f"{total:,} bytes unzipped (limit {limits.max_uncompressed_bytes:,})")
-        for info in infos:
-            if info.file_size > 1 << 20 and info.file_size / max(info.compress_size, 1) > limits.max_ratio:
-                raise IntakeRejected("intake.zip-bomb", f"{info.filename} expands {info.file_size / max(info.compress_size, 1):.0f}x")
-        if not any(n.lower().endswith("workbook.xml") for n in names):
-            raise IntakeRejected("intake.not-a-workbook", "a zip file without a workbook part")
-        for info in infos:
-            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-                continue
-            try:
-                with archive.open(info) as member:
-                    _scan_member(member, info.filename, limits)
-            except zipfile.BadZipFile as exc:  # CRC mismatch or a broken member
-                raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {exc}") from exc
+        return _check_package(archive, limits)
 
 
-def _scan_member(member, name: str, limits: Limits) -> None:
-    """Read the member through (which checks its CRC-32); refuse DTDs and cells beyond the limits."""
-    is_sheet = "worksheets/" in name.lower().replace("\\", "/")
+def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
+    infos = archive.infolist()
+    if len(infos) > limits.max_members:
+        raise IntakeRejected("intake.zip-bomb", f"{len(infos)} members (limit {limits.max_members})")
+    names = [i.filename for i in infos]
+    if len(set(_norm(n) for n in names)) != len(names):
+        raise IntakeRejected("intake.corrupt-zip", "two members share a name")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise IntakeRejected("intake.zip-bomb", f"{total:,} bytes unzipped (limit {limits.max_uncompressed_bytes:,})")
+    for info in infos:
+        if info.file_size > 1 << 20 and info.file_size / max(info.compress_size, 1) > limits.max_ratio:
+            raise IntakeRejected("intake.zip-bomb", f"{info.filename} expands {info.file_size / max(info.compress_size, 1):.0f}x")
+    if not any(_norm(n).endswith("workbook.xml") for n in names):
+        raise IntakeRejected("intake.not-a-workbook", "a zip file without a workbook part")
+    by_norm = {_norm(i.filename): i for i in infos}
+    structure = _Structure(archive, by_norm)
+    scan = PackageScan(members=len(infos), uncompressed_bytes=total, date_1904=structure.date_1904)
+    for info in infos:
+        if not _norm(info.filename).endswith((".xml", ".rels", ".vml")):
+            continue
+        sheet = None
+        if _norm(info.filename) in structure.sheet_parts or (
+                "worksheets/" in _norm(info.filename) and _norm(info.filename).endswith(".xml")):
+            name, state = structure.sheet_parts.get(_norm(info.filename), ("", "visible"))
+            sheet = SheetScan(info.filename, name, state)
+        try:
+            with archive.open(info) as member:
+                _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
+        except zipfile.BadZipFile as exc:  # CRC mismatch or a broken member
+            raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {exc}") from exc
+        except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:  # zlib errors, bad methods
+            raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {type(exc).__name__}: {exc}") from exc
+        if sheet is not None:
+            scan.sheets.append(sheet)
+            if scan.cells > limits.max_value_cells:
+                raise IntakeRejected("intake.range-too-large",
+                                     f"more than {limits.max_value_cells:,} cells hold values")
+    order = {name: i for i, name in enumerate(structure.sheet_order)}
+    scan.sheets.sort(key=lambda s: order.get(s.name, len(order)))
+    return scan
+
+
+def _norm(name: str) -> str:
+    """Part names compared as Excel does: forward slashes, no leading slash, any case."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+class _Structure:
+    """Workbook part, its sheets (name, state, part) and styles, read from the small structural parts
+    with defusedxml; anything missing or odd leaves the defaults (the reader decides later)."""
+
+    def __init__(self, archive: zipfile.ZipFile, by_norm: dict[str, zipfile.ZipInfo]) -> None:
+        self.archive, self.by_norm = archive, by_norm
+        self.sheet_parts: dict[str, tuple[str, str]] = {}
+        self.sheet_order: list[str] = []
+        self.percent_styles: set[int] = set()
+        self.date_1904 = False
+        try:
+            self._read()
+        except (SafeET.ParseError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            if "DTD" in type(exc).__name__ or "Entities" in type(exc).__name__:
+                raise IntakeRejected("intake.hostile-xml", f"{type(exc).__name__}") from exc
+            # a damaged structural part: the member scan or the reader reports it
+
+    def _xml(self, norm_name: str) -> Element | None:
+        info = self.by_norm.get(norm_name)
+        if info is None or info.file_size > 32 * 1024 * 1024:
+            return None
+        data = self.archive.read(info)
+        if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+            raise IntakeRejected("intake.hostile-xml", f"{info.filename} declares a DTD or entities")
+        return SafeET.fromstring(data)
+
+    def _rels(self, part: str) -> dict[str, str]:
+        folder, base = posixpath.split(part)
+        root = self._xml(posixpath.join(folder, "_rels", base + ".rels"))
+        out = {}
+        for rel in root.iter() if root is not None else ():
+            if _local(rel.tag) == "Relationship" and rel.get("Target"):
+                target = rel.get("Target", "").replace("\\", "/")
+                resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                out[rel.get("Id", "")] = resolved.lower() + "|" + rel.get("Type", "")
+        return out
+
+    def _read(self) -> None:
+        workbook = next((t.split("|")[0] for t in self._rels("").values() if t.split("|")[1].endswith("/officeDocument")),
+                        None)
+        if workbook not in self.by_norm:
+            workbook = next((n for n in sorted(self.by_norm) if n.endswith("workbook.xml")), None)
+        if workbook is None:
+            return
+        root = self._xml(workbook)
+        if root is None:
+            return
+        rels = self._rels(workbook)
+        for el in root.iter():
+            tag = _local(el.tag)
+            if tag == "workbookPr":
+                self.date_1904 = el.get("date1904", "").lower() in ("1", "true")
+            elif tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+                target = rels.get(rid, "|").split("|")[0]
+                name = el.get("name", "")
+                self.sheet_order.append(name)
+                if target:
+                    self.sheet_parts[target] = (name, el.get("state", "visible"))
+        styles = next((t.split("|")[0] for t in rels.values() if t.split("|")[1].endswith("/styles")), None)
+        root = self._xml(styles) if styles else None
+        if root is None:
+            return
+        percent_ids = set(_BUILTIN_PERCENT)
+        for el in root.iter():
+            if _local(el.tag) == "numFmt" and is_percent_format(el.get("formatCode")):
+                percent_ids.add(int(el.get("numFmtId", "-1")))
+        xfs = next((el for el in root.iter() if _local(el.tag) == "cellXfs"), None)
+        for i, xf in enumerate(x for x in (xfs if xfs is not None else ()) if _local(x.tag) == "xf"):
+            if int(xf.get("numFmtId", "0") or 0) in percent_ids:
+                self.percent_styles.add(i)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def is_percent_format(number_format: str | None) -> bool:
+    """Excel scales a value by 100 only for a % outside quotes (``0.0" %"`` is a literal sign)."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
+
+
+def _scan_member(member: IO[bytes], name: str, limits: Limits, sheet: SheetScan | None,
+                 percent_styles: set[int]) -> None:
+    """Read the member through (which checks its CRC-32); refuse DTDs; for a worksheet, look at every
+    cell: position limits, values, errors, formulas without a value, percent formats."""
     first = True
     tail = b""
+    state = _RowState()
     while True:
         chunk = member.read(_CHUNK)
+        if first:
+            if b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]:
+                raise IntakeRejected("intake.hostile-xml", f"{name} declares a DTD or entities")
+            if sheet is None and _WORKSHEET_ROOT.search(chunk[:4096]):
+                sheet = SheetScan(name)  # a worksheet no relationship points to: still checked
+            first = False
+        if sheet is None:
+            if not chunk:
+                return
+            continue
         if not chunk:
+            if tail:
+                _scan_cells(tail, name, limits, sheet, percent_styles, state)
             return
-        if first and (b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]):
-            raise IntakeRejected("intake.hostile-xml", f"{name} declares a DTD or entities")
-        first = False
-        if is_sheet:
-            data = tail + chunk
-            for m in _CELL_REF.finditer(data):
-                row, col = int(m.group(2)), _column_number(m.group(1))
-                if row > limits.max_row or col > limits.max_column:
-                    raise IntakeRejected("intake.range-too-large",
-                                         f"{name} has a cell at {m.group(1).decode()}{row} "
-                                         f"(limits: row {limits.max_row:,}, column {limits.max_column})")
-            tail = data[-64:]
+        data = tail + chunk
+        end = _scan_cells(data, name, limits, sheet, percent_styles, state)
+        tail = data[end:]
+        if len(tail) > 1024:
+            opens = list(_CELL_OPEN.finditer(tail))
+            tail = tail[opens[-1].start():] if opens else tail[-1024:]
+        if len(tail) > limits.max_cell_xml_bytes:
+            raise IntakeRejected("intake.hostile-xml", f"{name} has a cell of more than {limits.max_cell_xml_bytes:,} bytes")
+
+
+class _RowState:
+    __slots__ = ("row", "col", "last_value_row")
+
+    def __init__(self) -> None:
+        self.row, self.col, self.last_value_row = 0, 0, 0
+
+
+def _scan_cells(data: bytes, name: str, limits: Limits, sheet: SheetScan, percent_styles: set[int],
+                st: _RowState) -> int:
+    end = 0
+    for m in _TOKEN.finditer(data):
+        end = m.end()
+        if m.group(1):  # <row ...>
+            attrs = dict(_ATTR.findall(m.group(2)))
+            r = attrs.get(b"r", b"")
+            st.row = int(r) if r.isdigit() else st.row + 1
+            st.col = 0
+            continue
+        attrs = dict(_ATTR.findall(m.group(3)))
+        ref = _REF.match(attrs.get(b"r", b""))
+        if ref:
+            col, row = _column_number(ref.group(1)), int(ref.group(2))
+            st.row = row
+        else:
+            col, row = st.col + 1, max(st.row, 1)
+        st.col = col
+        if row > limits.max_row or col > limits.max_column:
+            raise IntakeRejected("intake.range-too-large",
+                                 f"{name} has a cell at {column_letters(col)}{row} "
+                                 f"(limits: row {limits.max_row:,}, column {limits.max_column})")
+        body = m.group(4)
+        if not body:
+            continue
+        v = _V.search(body)
+        v_text = (v.group(1) or b"") if v else b""
+        kind = attrs.get(b"t", b"n")
+        holds = bool(v_text.strip()) or bool(_IS.search(body))
+        if _F.search(body) and not (v_text or (v and kind == b"str")):
+            sheet.n_uncalculated += 1
+            if len(sheet.uncalculated) < limits.max_listed_cells:
+                sheet.uncalculated.append((row, col))
+        if not holds:
+            continue
+        sheet.cells += 1
+        if st.last_value_row != row:
+            sheet.rows += 1
+            st.last_value_row = row
+        if sheet.cells == 1:
+            sheet.min_row, sheet.min_col, sheet.max_row, sheet.max_col = row, col, row, col
+        else:
+            sheet.min_row, sheet.max_row = min(sheet.min_row, row), max(sheet.max_row, row)
+            sheet.min_col, sheet.max_col = min(sheet.min_col, col), max(sheet.max_col, col)
+        if kind == b"e":
+            sheet.n_error_cells += 1
+            if len(sheet.error_cells) < limits.max_listed_cells:
+                sheet.error_cells.append((row, col, v_text.decode("utf-8", "replace").strip()))
+        elif kind == b"n" and percent_styles:
+            s = attrs.get(b"s", b"")
+            if s.isdigit() and int(s) in percent_styles:
+                sheet.percent_cells.add((row, col))
+    return end

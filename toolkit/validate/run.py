@@ -18,8 +18,10 @@ from toolkit.expected import all_expected, prefill_payload
 from toolkit.findings import FileReport, Finding, make_finding
 from toolkit.ledger.history import HistorySource, history_for
 from toolkit.normalise.frames import SheetFrames, normalise_sheet
-from toolkit.read.preflight import IntakeRejected, preflight
+from toolkit.read.cells import cell_findings
+from toolkit.read.preflight import IntakeRejected
 from toolkit.read.returned import read_return
+from toolkit.read.workbook import scan_file
 from toolkit.reference import Reference
 from toolkit.timing import stage
 from toolkit.validate.batch import ColumnJob, PendingColumns
@@ -70,7 +72,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     report = FileReport(file=display_name or Path(path).name)
     try:
         with stage("preflight"):
-            preflight(Path(path))
+            scan = scan_file(Path(path))  # remembered: the reader does not scan again
     except IntakeRejected as exc:
         report.findings.append(make_finding(exc.code, detail=exc.message_en))
         return ParsedReturn(report)
@@ -80,7 +82,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     except ToolkitError as exc:
         report.findings.append(make_finding("file.unreadable", detail=exc.message_th + " / " + exc.message_en))
         return ParsedReturn(report)
-    findings: list[Finding] = list(book.findings)
+    findings: list[Finding] = list(book.findings) + cell_findings(scan, book)
     frames: dict[str, SheetFrames] = {}
     unreadable: dict[str, set[tuple[int, str]]] = {}
     for spec in SHEETS:
