@@ -111,3 +111,38 @@ def test_level_kpi_counting_networks(flags):
 def test_district_group_written_inconsistently(flags):
     values = {f["Raw value"] for f in _flag(flags, "ref.group-variant", "2100", "Progress")}
     assert "กลุ่มกรุงเทพมหานครใต้" in values
+
+
+def test_kpi_2100_1037_quarter_4_scored_0_while_quarter_3_with_the_same_70_scored_100(flags):
+    hit = _flag(flags, "kpi.score-mismatch", "2100", "KPIQuarters", value="70")
+    assert hit and hit[0]["Cell"] == "F7" and "100 / 100" in hit[0]["Message (English)"]
+
+
+def _ledger_items(demo, rule):
+    db = sqlite3.connect(demo.workspace / "ledger.sqlite")
+    try:
+        return [r[0] for r in db.execute("SELECT item FROM findings WHERE rule = ?", (rule,))]
+    finally:
+        db.close()
+
+
+def test_what_the_seeds_get_right_is_not_flagged(demo, flags):
+    # 3142's counts and percents (40 districts = 80 %, 1,182 of 2,068 communities = 57.16 %) agree
+    assert not _flag(flags, "narrative.count-percent-mismatch", "2100", "Progress")
+    # 2462's placeholder steps still weigh 100 in all
+    assert not _flag(flags, "plan.weights-sum", "0100", "PlanSteps")
+    # 3215 and 2462 report progress that never decreases
+    assert not [i for i in _ledger_items(demo, "progress.decreasing") if i.startswith(("21000000-3215", "01000000-2462"))]
+    # 3142 ends 2020-09-29, inside its fiscal year: no date finding about it
+    dated = [i for rule in ("plan.outside-project", "date.outside-fiscal-year") for i in _ledger_items(demo, rule)]
+    assert not [i for i in dated if i.startswith("21000000-3142")]
+
+
+def test_seed_values_far_from_their_peers_are_ranked_outliers(flags):
+    # 2100-1037 achieved 70 of 6 (1,167 % of target) and 3142 disbursed 1 % of its budget, where peers are near 100 %
+    kpi = _flag(flags, "outlier.peers", "2100", "KPIs", cell="H4")
+    share = _flag(flags, "outlier.peers", "2100", "Projects", cell="K4")
+    assert kpi and share and "usual range" in kpi[0]["Message (English)"]
+    outliers = [f for f in flags if f["Rule"] == "outlier.peers" and f["Round"] == "2563-Q4" and f["Agency code"] == "2100"]
+    z = [abs(float(f["Message (English)"].split("z = ")[1].split(";")[0])) for f in outliers]
+    assert z == sorted(z, reverse=True)  # farthest out first
