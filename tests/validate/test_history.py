@@ -10,7 +10,7 @@ from tests.builders import LEVEL_KPI, COUNT_KPI, PROJECT, clean_answers, make_re
 from toolkit.calendar import Round
 from toolkit.collect import collect
 from toolkit.ledger import Ledger
-from toolkit.ledger.history import History, LedgerHistory, build_history, history_for
+from toolkit.ledger.history import History, LedgerHistory, _current_of, build_history, history_for
 from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.validate.run import validate_file
 from toolkit.workspace import Workspace
@@ -103,6 +103,8 @@ def test_the_latest_accepted_earlier_return_is_used(ws, ref):
     assert history.prior_progress(P, 2) == (20.0, 2) and history.prior_progress(P, 9) == (30.0, 3)
     assert LedgerHistory(ws.ledger_path).for_return("2100", "2564-Q2") == history
     assert LedgerHistory(ws.ledger_path).for_return("2100", "2564-Q1") is None  # nothing earlier than Q1
+    with Ledger(ws.ledger_path) as ledger:  # the same choice as the ledger's own current submissions
+        assert [s.id for s in ledger.current() if s.agency == "2100"] == [s.id for s in _current_of(ledger, "2100")]
 
 
 def test_history_given_directly_applies_to_its_agency_only(tmp_path, ref):

@@ -42,6 +42,20 @@ def _earlier(candidate: str, rnd: Round) -> Round | None:
     return other if same_year and other.months_elapsed < rnd.months_elapsed else None
 
 
+def _current_of(ledger: Ledger, agency: str) -> list[Submission]:
+    """``Ledger.current()`` for one agency (the same choice, without reading every agency's rows:
+    collect asks once per file)."""
+    chosen: dict[str, Submission] = {}
+    for row in ledger.db.execute("SELECT * FROM submissions WHERE agency = ? ORDER BY id", (agency,)):
+        s = Submission(**dict(row))
+        if getattr(s, "held", False):
+            continue
+        held = chosen.get(s.round)
+        if held is None or s.outcome != "rejected" or held.outcome == "rejected":
+            chosen[s.round] = s
+    return list(chosen.values())
+
+
 def previous_accepted(ledger: Ledger, agency: str, round_text: str) -> Submission | None:
     """The agency's latest accepted return of an earlier round of the same fiscal year."""
     try:
@@ -49,8 +63,8 @@ def previous_accepted(ledger: Ledger, agency: str, round_text: str) -> Submissio
     except ToolkitError:
         return None
     best: tuple[int, int, Submission] | None = None
-    for s in ledger.current():
-        if s.agency != agency or s.outcome == "rejected":
+    for s in _current_of(ledger, agency):
+        if s.outcome == "rejected":
             continue
         other = _earlier(s.round, rnd)
         if other is not None and (best is None or (other.months_elapsed, s.id) > best[:2]):
