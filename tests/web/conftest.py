@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.builders import AGENCY, ROUND, small_catalogue
+from tests.builders import AGENCY, PROJECT, ROUND, make_return, set_cell, small_catalogue
 from toolkit.ledger import Ledger
 from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.web.accounts import add_user
@@ -29,14 +30,35 @@ CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 LEDGER_TABLES = ("submissions", "findings", "data_rows", "decisions")
 
 
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    ws = Workspace.create(tmp_path / "ws")
+def _broken(book, cells) -> None:
+    set_cell(book, cells, ("progress", f"{PROJECT}#3", "progress_pct"), 150)
+
+
+@pytest.fixture(scope="session")
+def returns(tmp_path_factory) -> dict[str, Path]:
+    """Built once per session through the generator and filler: a clean return and a broken one
+    (progress 150 % in report 3)."""
+    folder = tmp_path_factory.mktemp("returns")
+    return {"clean": make_return(folder, "clean.xlsx"), "broken": make_return(folder, "broken.xlsx", edit=_broken)}
+
+
+@pytest.fixture(scope="session")
+def ws_template(tmp_path_factory) -> Path:
+    """A workspace with the small catalogue and an office and an auditor account (argon2 hashing is
+    slow on purpose: done once, then copied per test)."""
+    ws = Workspace.create(tmp_path_factory.mktemp("template") / "ws")
     write_catalogue(small_catalogue(), ws.catalogue_path)
     with Ledger(ws.ledger_path) as ledger:
-        add_user(ledger, *OFFICE[:1], "office", OFFICE[1])
-        add_user(ledger, *AUDITOR[:1], "auditor", AUDITOR[1])
-    return ws
+        add_user(ledger, OFFICE[0], "office", OFFICE[1])
+        add_user(ledger, AUDITOR[0], "auditor", AUDITOR[1])
+        ledger.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return ws.root
+
+
+@pytest.fixture
+def ws(tmp_path, ws_template) -> Workspace:
+    shutil.copytree(ws_template, tmp_path / "ws")
+    return Workspace.open(tmp_path / "ws")
 
 
 @pytest.fixture

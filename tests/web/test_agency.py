@@ -6,19 +6,15 @@ import io
 
 import openpyxl
 
-from tests.builders import AGENCY, PROJECT, make_return, set_cell
+from tests.builders import AGENCY
 from tests.web.conftest import csrf_of, ledger_dump, upload
 from toolkit.collect import sha256_of
 from toolkit.feedback import ISSUES_SHEET
 from toolkit.ledger import Ledger
 
 
-def _broken(book, cells):
-    set_cell(book, cells, ("progress", f"{PROJECT}#3", "progress_pct"), 150)
-
-
-def test_broken_return_shows_thai_issues_and_feedback_without_recording(ws, tokens, client, tmp_path):
-    broken = make_return(tmp_path, "broken.xlsx", edit=_broken)
+def test_broken_return_shows_thai_issues_and_feedback_without_recording(ws, tokens, client, returns):
+    broken = returns["broken"]
     before = ledger_dump(ws)
     page = upload(client, tokens[AGENCY], broken)
     assert page.status_code == 200
@@ -34,8 +30,8 @@ def test_broken_return_shows_thai_issues_and_feedback_without_recording(ws, toke
     assert "value.percent-range" in book["ความก้าวหน้า (Progress)"]["E6"].comment.text
 
 
-def test_clean_return_is_submitted_as_collect_records_it_and_gets_a_receipt(ws, tokens, client, tmp_path):
-    clean = make_return(tmp_path, "clean.xlsx")
+def test_clean_return_is_submitted_as_collect_records_it_and_gets_a_receipt(ws, tokens, client, returns):
+    clean = returns["clean"]
     page = upload(client, tokens[AGENCY], clean)
     assert "ส่งได้" in page.text
     sha = sha256_of(clean)
