@@ -73,7 +73,9 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
     report = parsed.report if parsed else report
     with stage("ledger"):
         submission = ledger.record(sha, path.name, str(archived.relative_to(ws.root)), report,
-                                   parsed.frames if parsed and report.accepted else {}, received_at)
+                                   parsed.frames if parsed and report.accepted else {}, received_at,
+                                   {k: (parsed.sheet_names[k], parsed.columns.get(k, {})) for k in parsed.sheet_names}
+                                   if parsed else None)
     feedback = None
     if report.findings:
         with stage("feedback"):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from toolkit.findings import FileReport, Finding
 
-LEDGER_VERSION = 2
+LEDGER_VERSION = 3  # 2: approvals, submissions.held; 3: sheet_sources
 #: additive migrations: the columns each version added to a table that already existed.
 _ADDED_COLUMNS = {2: [("submissions", "held", "INTEGER NOT NULL DEFAULT 0")]}
 _SCHEMA = """
@@ -66,6 +66,12 @@ CREATE TABLE IF NOT EXISTS approvals (
     withdrawn_at TEXT, withdrawn_by TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS approvals_agency_round ON approvals(agency, round);
+CREATE TABLE IF NOT EXISTS sheet_sources (  -- lineage: where each sheet's columns were in the file received
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    sheet_key TEXT NOT NULL, sheet_name TEXT NOT NULL,
+    columns TEXT NOT NULL,  -- JSON: column key -> 1-based column index
+    PRIMARY KEY (submission_id, sheet_key)
+);
 """
 
 
@@ -173,13 +179,20 @@ class Ledger:
                                  "ORDER BY excel_row", (submission_id, sheet_key)):
             yield r["excel_row"], json.loads(r["data"])
 
+    def sources(self, submission_id: int) -> dict[str, tuple[str, dict[str, int]]]:
+        """Per sheet key: the sheet's name in the file received and where each column was."""
+        return {r["sheet_key"]: (r["sheet_name"], json.loads(r["columns"])) for r in self.db.execute(
+            "SELECT * FROM sheet_sources WHERE submission_id = ?", (submission_id,))}
+
     def decisions(self) -> dict[str, dict[str, Any]]:
         return {r["flag_id"]: dict(r) for r in self.db.execute("SELECT * FROM decisions")}
 
     # -- writes ---------------------------------------------------------------------------------
     def record(self, sha256: str, original_name: str, archived_path: str, report: FileReport,
-               frames: dict[str, pd.DataFrame], received_at: str | None = None) -> Submission:
-        """Record one validated file, its findings and rows; a later accepted return supersedes earlier ones."""
+               frames: dict[str, pd.DataFrame], received_at: str | None = None,
+               sources: dict[str, tuple[str, dict[str, int]]] | None = None) -> Submission:
+        """Record one validated file, its findings and rows; a later accepted return supersedes earlier ones.
+        ``sources[sheet key] = (sheet name, {column key: column index})`` says where the rows were found."""
         received_at = received_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         with self._transaction():
             held = int(report.accepted and self.approval(report.agency, report.round) is not None)
@@ -197,6 +210,9 @@ class Ledger:
                 "INSERT INTO data_rows VALUES (?,?,?,?)",
                 [(sid, key, int(row), json.dumps({k: _jsonable(v) for k, v in values.items()}, ensure_ascii=False))
                  for key, frame in frames.items() for row, values in frame.to_dict(orient="index").items()])
+            self.db.executemany("INSERT INTO sheet_sources VALUES (?,?,?,?)",
+                                [(sid, key, name, json.dumps(cols)) for key, (name, cols) in (sources or {}).items()
+                                 if key in frames])
             if report.accepted and report.agency and report.round and not held:
                 self.supersede(sid, report.agency, report.round)
         return self.by_sha(sha256)  # type: ignore[return-value]

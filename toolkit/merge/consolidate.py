@@ -13,6 +13,7 @@ from toolkit.config import Settings
 from toolkit.expected import unit_key
 from toolkit.ledger import Ledger, Submission
 from toolkit.merge.kpi_results import quarter_results
+from toolkit.merge.lineage import Sources
 from toolkit.reference import Reference
 
 OUTCOME_LABELS = {
@@ -51,13 +52,17 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     names = {code: a.name_th for code, a in cat.agencies.items()}
     accepted = [s for s in current if s.outcome != "rejected"]
 
-    # consolidated sheets -------------------------------------------------------------------
+    # consolidated sheets, each row with its lineage (archived file, sheet, cells) ---------------
+    sources = Sources(ledger)
     for spec in SHEETS:
         rows = []
         for s in accepted:
             for excel_row, values in ledger.rows(s.id, spec.key):
+                src = sources.of(s.id, spec.key)
                 row = {"round": s.round, "agency": s.agency, "agency_name": names.get(s.agency, ""),
-                       "source_file": s.original_name, "submission": s.id, "excel_row": excel_row}
+                       "source_file": s.original_name, "submission": s.id, "excel_row": excel_row,
+                       "archived_path": s.archived_path, "source_sheet": src.sheet_name,
+                       "source_range": src.row_range(excel_row)}
                 for col in spec.columns:
                     value = values.get(col.key)
                     if col.kind == "status" and value:
@@ -79,23 +84,34 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
         if code and (code not in by_kpi or by_kpi[code][0] < rnd):
             by_kpi[code] = (rnd, s, kpi_row)
     results_of: dict[tuple[int, str], dict[int, Any]] = {}
+    quarter_row: dict[tuple[int, str, int], dict[str, Any]] = {}
     for q in data.sheets["kpi_quarters"]:
         if q.get("quarter") is not None:
             results_of.setdefault((q["submission"], q["kpi_code"]), {})[int(q["quarter"])] = q.get("result")
+            quarter_row[(q["submission"], q["kpi_code"], int(q["quarter"]))] = q
     for code, (rnd, s, kpi_row) in sorted(by_kpi.items()):
         quarters = results_of.get((s.id, code), {})
         catalogue_kpi = cat.kpis.get(code)
         unit = catalogue_kpi.unit if catalogue_kpi else unit_key(ref, str(kpi_row.get("unit", ""))) or ""
         target = catalogue_kpi.target if catalogue_kpi else kpi_row.get("target")
         direction = catalogue_kpi.direction if catalogue_kpi else "higher"
+        kpi_src = sources.of(s.id, "kpis")
         for qr in quarter_results(ref, unit, target, direction, quarters, max(rnd.quarters_elapsed, 1)):
+            q_row = quarter_row.get((s.id, code, qr.quarter))
+            q_src = sources.of(s.id, "kpi_quarters")
+            latest_q = qr.quarter == rnd.quarters_elapsed
+            claimed = kpi_row.get("achieved") if latest_q else None
             data.kpi_results.append({
                 "fiscal_year": rnd.fiscal_year, "agency": s.agency, "agency_name": names.get(s.agency, ""),
                 "kpi_code": code, "kpi_name": kpi_row.get("name", ""), "unit": ref.units[unit].name_th if unit in ref.units else unit,
                 "target": target, "direction": direction, "quarter": qr.quarter, "result": qr.result,
                 "expected_to_date": qr.expected_to_date, "achievement_pct": qr.achievement_pct, "status": qr.status,
-                "trend": qr.trend, "claimed_achieved": kpi_row.get("achieved") if qr.quarter == rnd.quarters_elapsed else None,
-                "round": s.round, "source_file": s.original_name})
+                "trend": qr.trend, "claimed_achieved": claimed,
+                "claim_differs": claimed is not None and qr.result is not None and float(claimed) != float(qr.result),
+                "claimed_score": q_row.get("score") if q_row else None,
+                "round": s.round, "source_file": s.original_name, "archived_path": s.archived_path,
+                "result_source": q_src.reference(q_src.cell("result", q_row["excel_row"])) if q_row else "",
+                "claimed_source": kpi_src.reference(kpi_src.cell("achieved", kpi_row["excel_row"])) if latest_q else ""})
 
     # flags: findings of the current submissions, and of newer rejected ones ---------------------
     decisions = ledger.decisions()
@@ -110,6 +126,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "flag_id": f["flag_id"], "rule": f["rule"], "severity": f["severity"],
                 "message_th": f["message_th"], "message_en": f["message_en"], "agency": s.agency,
                 "agency_name": names.get(s.agency, ""), "round": s.round, "source_file": s.original_name,
+                "archived_path": s.archived_path,
                 "submission_outcome": OUTCOME_LABELS[s.outcome][1], "sheet": f["sheet"], "cell": f["cell"],
                 "value": f["value"], "sheet_key": _SHEET_KEYS.get(f["sheet"]), "submission": s.id,
                 "excel_row": int("".join(ch for ch in f["cell"] if ch.isdigit()) or 0),

@@ -20,7 +20,11 @@ MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "
 DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
 _PREFIX = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
            ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text")]
-_SUFFIX = [("source_file", "ไฟล์ต้นทาง", "Source file", "text"), ("excel_row", "แถวในไฟล์", "Source row", "int")]
+#: lineage: the file as received, the archived copy (its SHA-256 is the name), the sheet and cells read
+_SUFFIX = [("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
+           ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
+           ("source_sheet", "แผ่นงานต้นทาง", "Source sheet", "text"),
+           ("source_range", "เซลล์ต้นทาง", "Source cells", "text"), ("excel_row", "แถวในไฟล์", "Source row", "int")]
 _SUMMARY = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
             ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("state", "สถานะ", "State", "text"),
             ("due", "กำหนดส่ง", "Due", "date"), ("received", "วันที่ได้รับ", "Received", "date"),
@@ -44,19 +48,28 @@ _KPI_RESULTS = [("fiscal_year", "ปีงบประมาณ", "Fiscal year",
                 ("achievement_pct", "ร้อยละของเป้าหมาย", "Achievement (% of target)", "percent"),
                 ("status", "สถานะ", "Status", "text"), ("trend", "แนวโน้ม", "Trend", "text"),
                 ("claimed_achieved", "ผลงานที่หน่วยงานแจ้ง", "Achieved as claimed", "number"),
-                ("round", "รอบรายงาน", "Round", "text"), ("source_file", "ไฟล์ต้นทาง", "Source file", "text")]
+                ("claim_differs", "ต่างจากผลที่คำนวณ", "Claim differs", "text"),
+                ("claimed_score", "คะแนนที่หน่วยงานแจ้ง", "Score as claimed", "text"),
+                ("round", "รอบรายงาน", "Round", "text"), ("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
+                ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
+                ("result_source", "เซลล์ผลงาน", "Result cell", "text"),
+                ("claimed_source", "เซลล์ผลงานที่แจ้ง", "Claimed cell", "text")]
 _FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), ("rule", "กฎ", "Rule", "text"),
           ("severity", "ระดับ", "Severity", "text"), ("message_th", "รายละเอียด", "Message (Thai)", "text"),
           ("message_en", "รายละเอียด (อังกฤษ)", "Message (English)", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
           ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("round", "รอบรายงาน", "Round", "text"),
-          ("source_file", "ไฟล์ต้นทาง", "Source file", "text"), ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text"),
+          ("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
+          ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
+          ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text"),
           ("sheet", "แผ่นงาน", "Sheet", "text"), ("cell", "ช่อง", "Cell", "text"), ("value", "ค่าที่พบ", "Raw value", "text"),
           ("link", "ไปยังแถว", "Go to row", "text"), ("decision", "ผลการพิจารณา", "Decision", "text"),
           ("note", "บันทึก", "Note", "text"), ("reviewer", "ผู้ตรวจสอบ", "Reviewer", "text"),
           ("decided_on", "วันที่พิจารณา", "Decided on", "text")]
 _KEY_WIDTH = {"agency_name": 30, "state": 24, "rule": 30, "message_th": 60, "message_en": 60, "source_file": 34,
               "name": 40, "kpi_name": 40, "narrative": 50, "description": 40, "original_name": 36, "sha256": 20,
-              "status": 22, "trend": 16, "decision": 22, "note": 30, "value": 24, "sheet": 24, "link": 16}
+              "status": 22, "trend": 16, "decision": 22, "note": 30, "value": 24, "sheet": 24, "link": 16,
+              "archived_path": 28, "source_sheet": 24, "source_range": 12, "result_source": 30, "claimed_source": 26,
+              "claim_differs": 12, "claimed_score": 12}
 _WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money": 15, "date": 12, "longtext": 40,
           "status": 16}
 

@@ -42,6 +42,8 @@ class ParsedReturn:
     #: with ``validate_file(defer_columns=True)``: the column checks still to run, batched across files
     #: by ``toolkit.validate.batch.complete_batch`` (the report lacks their findings until then)
     pending: PendingColumns | None = None
+    #: per sheet key, where each column was found in the file (key -> 1-based index), for lineage
+    columns: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _context(rnd: Round | None, ref: Reference) -> ValidationContext:
@@ -119,7 +121,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
     after = [f for rule in CROSS_RULES for f in rule(view)]
     parsed = ParsedReturn(report, {k: f.typed for k, f in frames.items()},
                           {k: f.sheet.name for k, f in frames.items()}, report.template_id,
-                          PendingColumns(findings, jobs, after))
+                          PendingColumns(findings, jobs, after), {k: f.sheet.columns for k, f in frames.items()})
     report.findings = _dedupe(findings + after)
     if not defer_columns:
         complete_columns(parsed, [f for job in jobs for f in column_findings(job.frames, job.ctx, job.skip)])
