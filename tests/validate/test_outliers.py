@@ -130,6 +130,8 @@ def test_outliers_reach_the_masters_flags_farthest_first(tmp_path, ref):
     outliers = [(f["Rule"], f["Sheet"], f["Cell"], f["Raw value"]) for f in flags if f["Rule"].startswith("outlier.")]
     assert outliers == [("outlier.peers", *located[BIG_PROJECTS[9]], "95"),
                         ("outlier.peers", *located[BIG_PROJECTS[4]], "70")]
+    links = [f["Go to row"] for f in flags if f["Rule"] == "outlier.peers"]
+    assert all(link and "Projects" in link for link in links), links  # each links to its consolidated row
     again = copy.deepcopy(flags)
     merge_workspace(ws, ref)  # stable flag ids: a re-merge gives the same flags
     book = openpyxl.load_workbook(ws.master_path, read_only=True)
