@@ -60,6 +60,8 @@ def test_every_listed_form_is_read_and_reported_nowhere(tmp_path, ref):
         set_cell(book, cells, ("kpis", COUNT_KPI, "achieved"), "๕")
         set_cell(book, cells, ("kpi_quarters", f"{LEVEL_KPI}#2", "score"), "๑๐๐ / ๑๐๐")
         set_cell(book, cells, ("projects", P, "budget_used"), "๓๐,๐๐๐ บาท")
+        # SARA AM typed as NIKHAHIT + SARA AA, as some Thai keyboards and PDF copies produce
+        set_cell(book, cells, ("projects", P, "project_status"), "อยู่ระหว่างด\u0e4d\u0e32เนินการ")
 
     parsed = validate_file(make_return(tmp_path, edit=person), ref, catalogue=small_catalogue())
     assert parsed.report.findings == []
@@ -70,6 +72,7 @@ def test_every_listed_form_is_read_and_reported_nowhere(tmp_path, ref):
     assert progress.at[rows[("report_date", 1)], "report_date"] == pd.Timestamp(2020, 10, 26)
     assert parsed.frames["kpis"].achieved.tolist() == [2.0, 5.0]
     assert parsed.frames["projects"].budget_used.tolist() == [30000.0]
+    assert parsed.frames["projects"].project_status.tolist() == ["in_progress"]
 
 
 def test_merged_cells_give_every_row_the_value(tmp_path, ref):
