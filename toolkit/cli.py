@@ -214,6 +214,42 @@ def approve(workspace: Path = typer.Argument(..., help="Workspace folder"),
 
 
 @app.command()
+def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
+         agency: str = typer.Option(..., "--agency", help="Agency code"),
+         round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
+         as_json: bool = typer.Option(False, "--json", help="One JSON object")) -> None:
+    """What the agency's newest return changed against its previous accepted one: cells, flags resolved, raised."""
+    from toolkit.diff import diff_return
+    from toolkit.ledger import Ledger
+    from toolkit.reference import load_reference
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = str(Round.parse(round_))
+        ws = Workspace.open(workspace)
+        with Ledger(ws.ledger_path) as ledger:
+            result = diff_return(ledger, agency, rnd, load_reference())
+    except ToolkitError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        return
+    new, old = result.new, result.previous
+    held = " held until the approval is withdrawn" if new.held else ""
+    out.print(f"{agency} {rnd}: #{new.id} {new.original_name} ({new.outcome.replace('_', ' ')}{held}) against "
+              f"#{old.id} {old.original_name} ({old.outcome.replace('_', ' ')})", markup=False)
+    out.print(f"{len(result.changes)} cell(s) changed / แก้ไข {len(result.changes)} ช่อง", markup=False)
+    for c in result.changes:
+        where = f"'{c.sheet}'!{c.cell}" if c.cell else f"'{c.sheet}'"
+        out.print(f"  {where}  {c.item}  {c.label_en} / {c.label_th}: {c.before or '(blank)'} -> {c.after or '(blank)'}"
+                  + ("" if c.kind == "changed" else f"  [{c.kind}]"), markup=False)
+    for title, flags in (("resolved / แก้ไขแล้ว", result.resolved), ("raised / ประเด็นใหม่", result.raised)):
+        out.print(f"{len(flags)} flag(s) {title}", markup=False)
+        for f in flags:
+            out.print(f"  {f.flag_id} {f.severity:7} [{f.rule}] {f.sheet}!{f.cell or '-'} {f.message_en}", markup=False)
+
+
+@app.command()
 def demo(workspace: Path = typer.Argument(Path("demo_workspace"), help="Workspace folder for the demo"),
          fresh: bool = typer.Option(False, "--fresh", help="Start from an empty workspace")) -> None:
     """Run the whole loop on the bundled sample: init, generate, fill, collect, merge."""

@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 from toolkit.atomic import atomic_copy
 from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
+from toolkit.diff import resubmission_changes
 from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
@@ -77,9 +78,11 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
                                    {k: (parsed.sheet_names[k], parsed.columns.get(k, {})) for k in parsed.sheet_names}
                                    if parsed else None)
     feedback = None
-    if report.findings:
+    changes = resubmission_changes(ledger, submission, ref)  # toolkit/diff.py; None for a first return
+    if report.findings or changes:
         with stage("feedback"):
-            feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx")
+            feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx",
+                                      changes)
     return CollectResult(path.name, "recorded", submission, report, feedback)
 
 

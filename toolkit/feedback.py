@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -15,14 +16,61 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from toolkit.atomic import commit, temp_path
 from toolkit.findings import FileReport
 
+if TYPE_CHECKING:
+    from toolkit.diff import ReturnDiff
+
 ISSUES_SHEET = "ผลการตรวจ (Issues)"
+CHANGES_SHEET = "เทียบครั้งก่อน (Changes)"
+_KIND = {"changed": "แก้ไข / changed", "added": "เพิ่ม / added", "removed": "ลบ / removed"}
+_CHANGES_HEAD = ("แผ่นงาน / Sheet", "ช่อง / Cell", "รายการ / Item", "คอลัมน์ / Column", "ครั้งก่อน / Before",
+                 "ครั้งนี้ / Now", "การเปลี่ยนแปลง / Change")
 _FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 _HEAD = ("ลำดับ / No.", "ระดับ / Severity", "แผ่นงาน / Sheet", "ช่อง / Cell", "ค่าที่พบ / Value",
          "รายละเอียด / Issue", "Issue (English)", "กฎ / Rule")
 
 
-def write_feedback(source: Path, report: FileReport, out_path: Path) -> Path | None:
-    """Write the annotated copy; returns None when the source cannot be opened as a workbook."""
+def _as_text(row: tuple) -> None:
+    for c in row:
+        if isinstance(c.value, str) and c.value[:1] in "=+-@":
+            c.data_type = "s"  # agency text stays text, never a formula
+
+
+def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
+    """A sheet listing, cell by cell, what changed against the previous accepted return, and the
+    flags this file resolved and raised."""
+    ws = book.create_sheet(CHANGES_SHEET, 1)
+    prev = diff.previous
+    ws.append([f"เทียบกับไฟล์ที่ผ่านการตรวจครั้งก่อน {prev.original_name} (ได้รับ {prev.received_at[:10]}): "
+               f"แก้ไข {len(diff.changes)} ช่อง แก้ประเด็นได้ {len(diff.resolved)} ประเด็นใหม่ {len(diff.raised)}"])
+    ws.append([f"Against the previous accepted return {prev.original_name} (received {prev.received_at[:10]}): "
+               f"{len(diff.changes)} cell(s) changed, {len(diff.resolved)} flag(s) resolved, {len(diff.raised)} raised"])
+    ws.append(list(_CHANGES_HEAD))
+    for c in ws[3]:
+        c.font = Font(bold=True)
+    for ch in diff.changes:
+        ws.append([ch.sheet, ch.cell, ch.item, f"{ch.label_th} / {ch.label_en}", ch.before, ch.after, _KIND[ch.kind]])
+        _as_text(ws[ws.max_row])
+        if ch.cell and ch.sheet in book.sheetnames and ":" not in ch.cell:
+            link = ws.cell(ws.max_row, 2)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(ch.sheet)}!{ch.cell}")
+            link.font = Font(color="0563C1", underline="single")
+    for title, flags, fill in (("ประเด็นที่แก้ไขแล้ว / Flags resolved", diff.resolved, PatternFill("solid", fgColor="C6EFCE")),
+                               ("ประเด็นใหม่ / Flags raised", diff.raised, None)):
+        ws.append([])
+        ws.append([f"{title}: {len(flags)}"])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        for f in flags:
+            ws.append([f.sheet, f.cell, f.rule, f.message_th, f.value, f.message_en])
+            _as_text(ws[ws.max_row])
+            ws.cell(ws.max_row, 1).fill = fill or _FILL.get(f.severity, _FILL["warning"])
+    for col, width in zip("ABCDEFG", (26, 8, 22, 40, 24, 24, 18)):
+        ws.column_dimensions[col].width = width
+
+
+def write_feedback(source: Path, report: FileReport, out_path: Path, changes: "ReturnDiff | None" = None) -> Path | None:
+    """Write the annotated copy; returns None when the source cannot be opened as a workbook.
+    With ``changes`` (a resubmission), a second sheet shows what changed against the previous
+    accepted return."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -50,9 +98,7 @@ def write_feedback(source: Path, report: FileReport, out_path: Path) -> Path | N
         ws.append([i, "ข้อผิดพลาด / error" if f.severity == "error" else "คำเตือน / warning", f.sheet, f.cell,
                    f.value, f.message_th, f.message_en, f.rule])
         row = ws.max_row
-        for c in ws[row]:
-            if isinstance(c.value, str) and c.value[:1] in "=+-@":
-                c.data_type = "s"  # agency text stays text, never a formula
+        _as_text(ws[row])
         if f.sheet in book.sheetnames and f.cell:
             link = ws.cell(row, 4)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(f.sheet)}!{f.cell}")
@@ -60,6 +106,8 @@ def write_feedback(source: Path, report: FileReport, out_path: Path) -> Path | N
         ws.cell(row, 1).fill = _FILL[f.severity]
     for col, width in zip("ABCDEFGH", (7, 16, 26, 8, 20, 60, 60, 28)):
         ws.column_dimensions[col].width = width
+    if changes is not None:
+        _write_changes(book, changes)
     book.active = 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(out_path)
