@@ -159,6 +159,8 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     if any(r.submission and r.submission.held for r in results):
         out.print("held: accepted, but the round is approved; applied only after 'toolkit approve --withdraw'")
     out.print(f"{len(results)} file(s); ledger: {ws.ledger_path}")
+    for line in results.account.lines() if getattr(results, "account", None) else ():  # toolkit/read/accounting.py
+        out.print(line, markup=False)
 
 
 @app.command()

@@ -4,9 +4,9 @@ One bad file never stops the batch."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from toolkit.atomic import atomic_copy
 from toolkit.catalogue import Catalogue
@@ -16,9 +16,12 @@ from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
+from toolkit.read.accounting import RunAccount, account_run
+from toolkit.read.isolate import Outcome, WorkerFailure, WorkerPool, shared_pool
+from toolkit.read.stage import FileJob, StageResult, check_file
 from toolkit.reference import Reference
 from toolkit.timing import stage
-from toolkit.validate.run import validate_file
+from toolkit.validate.run import ParsedReturn
 from toolkit.workspace import Workspace
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".html", ".htm", ""}
@@ -32,6 +35,16 @@ class CollectResult:
     report: FileReport | None
     feedback: Path | None = None
     detail: str = ""
+    #: data rows the reader found in the file; peak memory (bytes) and seconds of its parsing worker
+    rows_read: int = 0
+    peak_rss: int = 0
+    seconds: float = 0.0
+
+
+class CollectRun(list):
+    """The results of one collect run (a list of CollectResult) and its ``account``."""
+
+    account: RunAccount | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -54,19 +67,42 @@ def _archive(ws: Workspace, source: Path, sha: str) -> Path:
     return target
 
 
+def _parse(job: FileJob, ref: Reference, catalogue: Catalogue, settings: Settings,
+           staged: Outcome | tuple[Any, BaseException | None] | None, pool: WorkerPool | None) -> StageResult:
+    """The file's stage result: ``staged`` when collect already ran it (in parallel), else run now in
+    an isolated worker. A worker that crashed, ran out of memory or time gives a named rejection."""
+    if staged is None:
+        staged = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=catalogue, settings=settings))
+    result, error, peak = ((staged.result, staged.error, staged.peak_rss) if isinstance(staged, Outcome)
+                           else (*staged, 0))
+    if isinstance(error, WorkerFailure):
+        report = FileReport(file=job.display_name)
+        report.findings.append(make_finding(error.code, detail=error.message_en))
+        return StageResult(ParsedReturn(report), 0, getattr(staged, "seconds", 0.0), error.peak_rss)
+    if error is not None:
+        raise error
+    result.peak_rss = result.peak_rss or peak
+    return result
+
+
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,
                  settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None,
-                 expected_round: str | None = None) -> CollectResult:
+                 expected_round: str | None = None, *, staged: Outcome | None = None,
+                 pool: WorkerPool | None = None) -> CollectResult:
+    """Archive, check (in an isolated worker, or ``staged``: the stage's outcome computed by
+    ``collect``), record and give feedback for one file."""
     with stage("archive"):
         sha = sha256_of(path)
         known = ledger.by_sha(sha)
         if known is not None:
             return CollectResult(path.name, "duplicate", known, None, detail=f"same bytes as submission #{known.id}")
         archived = _archive(ws, path, sha)
+    staged_result = None
     try:
         with stage("parse"):
-            parsed = validate_file(archived, ref, settings, catalogue, display_name=path.name,
-                                   expected_round=expected_round, history=LedgerHistory(ws.ledger_path))
+            staged_result = _parse(FileJob(archived, path.name, expected_round, LedgerHistory(ws.ledger_path)),
+                                   ref, catalogue, settings, staged, pool)
+            parsed = staged_result.parsed
     except Exception as exc:  # a bug or a hostile file must not stop the batch: record it as rejected
         report = FileReport(file=path.name)
         report.findings.append(make_finding("file.unreadable", detail=f"{type(exc).__name__}: {exc}"))
@@ -83,25 +119,73 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
         with stage("feedback"):
             feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx",
                                       changes)
-    return CollectResult(path.name, "recorded", submission, report, feedback)
+    return CollectResult(path.name, "recorded", submission, report, feedback,
+                         rows_read=staged_result.rows_read if staged_result else 0,
+                         peak_rss=staged_result.peak_rss if staged_result else 0,
+                         seconds=staged_result.seconds if staged_result else 0.0)
 
 
 def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalogue: Catalogue,
             settings: Settings = DEFAULT_SETTINGS,
             progress: Callable[[int, int, str], None] | None = None,
             received_at: Callable[[Path], str | None] | None = None,
-            expected_round: str | None = None) -> list[CollectResult]:
-    """Collect ``files`` (default: the inbox) into the ledger; returns one result per file.
-    ``received_at(path)`` may give the time a file arrived (default: now)."""
-    paths = list(files) if files is not None else inbox_files(ws)
-    results = []
+            expected_round: str | None = None, pool: WorkerPool | None = None,
+            executor: Any = None) -> CollectRun:
+    """Collect ``files`` (default: the inbox) into the ledger; returns one result per file, with the
+    run's accounting (``.account``, also stored in the ledger). ``received_at(path)`` may give the time
+    a file arrived (default: now). Files are checked in parallel by ``pool`` (default: a shared pool of
+    memory-limited workers) or by ``executor`` (anything with ``map(fn, jobs, **shared)``, e.g. Dask),
+    and recorded in order."""
+    paths = [Path(p) for p in (list(files) if files is not None else inbox_files(ws))]
+    results = CollectRun()
     with Ledger(ws.ledger_path) as ledger:
+        staged = _stage_all(ws, ledger, paths, ref, catalogue, settings, expected_round, pool, executor)
+        upcoming = next(staged, None)
+        accepted_agencies: set[str] = set()
         for i, path in enumerate(paths, start=1):
             if progress:
                 progress(i, len(paths), path.name)
             try:
-                when = received_at(Path(path)) if received_at else None
-                results.append(collect_file(ws, ledger, Path(path), ref, catalogue, settings, when, expected_round))
+                when = received_at(path) if received_at else None
+                outcome = None
+                if upcoming is not None and upcoming[0] == i - 1:
+                    outcome, upcoming = upcoming[1], next(staged, None)
+                parsed = _result_of(outcome)
+                if parsed is not None and parsed.report.agency in accepted_agencies:
+                    outcome = None  # the ledger changed for this agency since: check against it again
+                result = collect_file(ws, ledger, path, ref, catalogue, settings, when, expected_round,
+                                      staged=outcome, pool=pool)
+                if result.report is not None and result.report.accepted:
+                    accepted_agencies.add(result.report.agency)
+                results.append(result)
             except Exception as exc:  # e.g. the file vanished or the disk is full: say so, go on
-                results.append(CollectResult(Path(path).name, "failed", None, None, detail=f"{type(exc).__name__}: {exc}"))
+                results.append(CollectResult(path.name, "failed", None, None, detail=f"{type(exc).__name__}: {exc}"))
+        results.account = account_run(results, ledger)
     return results
+
+
+def _result_of(outcome: Any) -> Any:
+    result = outcome.result if isinstance(outcome, Outcome) else (outcome[0] if outcome else None)
+    return result.parsed if isinstance(result, StageResult) else None
+
+
+def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference, catalogue: Catalogue,
+               settings: Settings, expected_round: str | None, pool: WorkerPool | None,
+               executor: Any) -> Iterator[tuple[int, Any]]:
+    """Archive every new file, then run the per-file stage on them in parallel: yields (index in
+    ``paths``, outcome) in order. Duplicates and files that cannot be archived are left to ``collect_file``."""
+    jobs, index, seen = [], [], set()
+    for i, path in enumerate(paths):
+        try:
+            sha = sha256_of(path)
+            if sha in seen or ledger.by_sha(sha) is not None:
+                continue
+            seen.add(sha)
+            jobs.append(FileJob(_archive(ws, path, sha), path.name, expected_round, LedgerHistory(ws.ledger_path)))
+            index.append(i)
+        except OSError:
+            continue
+    if not jobs:
+        return
+    runner = executor or pool or shared_pool()
+    yield from zip(index, runner.map(check_file, jobs, ref=ref, catalogue=catalogue, settings=settings))

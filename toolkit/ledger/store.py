@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS approvals (
     withdrawn_at TEXT, withdrawn_by TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS approvals_agency_round ON approvals(agency, round);
+CREATE TABLE IF NOT EXISTS runs (  -- one row per collect run: nothing received is lost (toolkit/read/accounting.py)
+    id INTEGER PRIMARY KEY, finished_at TEXT NOT NULL,
+    files_received INTEGER NOT NULL, accepted INTEGER NOT NULL, rejected INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL, failed INTEGER NOT NULL,
+    rows_read INTEGER NOT NULL, rows_merged INTEGER NOT NULL, rows_refused INTEGER NOT NULL,
+    balanced INTEGER NOT NULL,
+    detail TEXT NOT NULL  -- JSON: rejections by reason; per file: status, reasons, rows read/merged/refused
+);
 CREATE TABLE IF NOT EXISTS sheet_sources (  -- lineage: where each sheet's columns were in the file received
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
     sheet_key TEXT NOT NULL, sheet_name TEXT NOT NULL,
@@ -187,7 +195,24 @@ class Ledger:
     def decisions(self) -> dict[str, dict[str, Any]]:
         return {r["flag_id"]: dict(r) for r in self.db.execute("SELECT * FROM decisions")}
 
+    def runs(self) -> list[dict[str, Any]]:
+        """Every collect run's accounting, oldest first (``detail`` decoded)."""
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
+
+    def count_rows(self, submission_id: int) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM data_rows WHERE submission_id = ?", (submission_id,)).fetchone()[0])
+
     # -- writes ---------------------------------------------------------------------------------
+    def record_run(self, counts: dict[str, int], detail: dict[str, Any]) -> int:
+        """Store one collect run's accounting (``counts`` holds the runs table's number columns)."""
+        keys = ("files_received", "accepted", "rejected", "duplicates", "failed", "rows_read", "rows_merged",
+                "rows_refused", "balanced")
+        with self._transaction():
+            cur = self.db.execute(
+                f"INSERT INTO runs (finished_at, {', '.join(keys)}, detail) VALUES (?, {', '.join('?' * len(keys))}, ?)",
+                (datetime.now(timezone.utc).replace(microsecond=0).isoformat(), *(int(counts[k]) for k in keys),
+                 json.dumps(detail, ensure_ascii=False)))
+        return int(cur.lastrowid)
     def record(self, sha256: str, original_name: str, archived_path: str, report: FileReport,
                frames: dict[str, pd.DataFrame], received_at: str | None = None,
                sources: dict[str, tuple[str, dict[str, int]]] | None = None) -> Submission:

@@ -48,8 +48,9 @@ class Limits:
     max_cell_xml_bytes: int = 8 * 1024 * 1024
     #: error cells and uncalculated formulas listed per sheet (all are counted)
     max_listed_cells: int = 1000
-    #: a parsing worker's address-space limit (RLIMIT_AS) and wall-clock limit per file
-    worker_memory_bytes: int = 3 * 1024 * 1024 * 1024
+    #: a parsing worker's address-space limit (RLIMIT_AS, so also its peak memory) and wall-clock limit
+    #: per file; a worker with the toolkit loaded uses ~250 MB of address space
+    worker_memory_bytes: int = 1536 * 1024 * 1024
     worker_timeout_s: float = 60.0
     #: parsing workers (0: one per CPU core)
     workers: int = 0

@@ -1,0 +1,135 @@
+"""Isolated parsing: a worker that aborts, runs out of memory or hangs becomes a named rejection of
+that file, the worker is replaced and the batch goes on."""
+
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from schemas.rules import RULES
+from tests.builders import make_return, small_catalogue
+from toolkit.collect import collect
+from toolkit.read.isolate import TaskError, WorkerFailure, WorkerPool
+from toolkit.read.preflight import Limits
+from toolkit.read.stage import FileJob, check_file
+from toolkit.template.catalogue_writer import write_catalogue
+from toolkit.workspace import Workspace
+
+
+def square(x):
+    return x * x
+
+
+def pid_of(_):
+    return os.getpid()
+
+
+def misbehave(how):
+    if how == "abort":
+        os.abort()
+    if how == "memory":
+        return len(bytearray(2 << 30))  # over the test pool's 1 GiB address-space limit
+    if how == "hang":
+        time.sleep(60)
+    if how == "bug":
+        raise ValueError("a bug")
+    return how
+
+
+def calamine_far_cell(path):
+    """What preflight exists to prevent: calamine on values at A1 and XFD1048576 aborts its process."""
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with WorkerPool(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=4)) as p:
+        yield p
+
+
+def test_results_in_order_from_reused_workers(pool):
+    assert [o.result for o in pool.map(square, range(8))] == [x * x for x in range(8)]
+    pids = {o.result for o in pool.map(pid_of, range(6))}
+    assert 1 <= len(pids) <= 2  # no process start per task
+
+
+def test_each_failure_is_named_and_the_batch_goes_on(pool):
+    outcomes = list(pool.map(misbehave, ["ok1", "abort", "ok2", "memory", "hang", "bug", "ok3"]))
+    codes = [o.error.code if isinstance(o.error, WorkerFailure) else type(o.error).__name__ if o.error else o.result
+             for o in outcomes]
+    assert codes == ["ok1", "intake.parser-crashed", "ok2", "intake.memory", "intake.timeout", "TaskError", "ok3"]
+    assert "SIGABRT" in outcomes[1].error.message_en
+    assert "a bug" in str(outcomes[5].error)
+    assert all(code in RULES for code in ("intake.parser-crashed", "intake.memory", "intake.timeout"))
+    assert pool.run(square, 7) == 49  # replaced workers serve the next batch
+    with pytest.raises(TaskError):
+        pool.run(misbehave, "bug")
+
+
+def test_calamine_abort_is_contained(pool, tmp_path):
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
+             b'</sheetData></worksheet>')
+    path = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument'
+                   b'.spreadsheetml.sheet.main+xml"/></Types>')
+        z.writestr("_rels/.rels", b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                   b'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                   b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+                   b'<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   b'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    [outcome] = pool.map(calamine_far_cell, [str(path)])
+    assert isinstance(outcome.error, WorkerFailure)
+    assert outcome.error.code in ("intake.parser-crashed", "intake.memory")
+
+
+def test_stage_is_pure_and_takes_bytes(tmp_path, ref):
+    path = make_return(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    by_path = check_file(FileJob(path, "r.xlsx"), ref=ref, catalogue=small_catalogue())
+    by_bytes = check_file(FileJob(path.read_bytes(), "r.xlsx"), ref=ref, catalogue=small_catalogue())
+    assert by_path.parsed.report.to_dict() == by_bytes.parsed.report.to_dict() and by_path.parsed.report.accepted
+    assert by_path.rows_read == by_bytes.rows_read == sum(len(f) for f in by_path.parsed.frames.values()) > 0
+    assert sorted(tmp_path.rglob("*")) == before  # the stage writes nothing
+
+
+class CrashingExecutor:
+    """An executor (the shape collect accepts for Dask) whose worker aborts on files named crash*."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def map(self, fn, jobs, **shared):
+        jobs = list(jobs)
+        real = iter(self.pool.map(fn, [j for j in jobs if not j.display_name.startswith("crash")], **shared))
+        for job in jobs:
+            if job.display_name.startswith("crash"):
+                [outcome] = self.pool.map(misbehave, ["abort"])
+                yield outcome
+            else:
+                yield next(real)
+
+
+def test_a_crashing_file_is_a_named_rejection_in_collect(pool, tmp_path, ref):
+    ws = Workspace.create(tmp_path / "ws")
+    write_catalogue(small_catalogue(), ws.catalogue_path)
+    good = make_return(tmp_path, "good.xlsx")
+    (ws.inbox / "a_good.xlsx").write_bytes(good.read_bytes())
+    (ws.inbox / "crash.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(200))
+    results = collect(ws, None, ref, ws.catalogue(), executor=CrashingExecutor(pool))
+    by_name = {r.file: r for r in results}
+    assert by_name["a_good.xlsx"].report.accepted
+    crash = by_name["crash.xlsx"]
+    assert [f.rule for f in crash.report.findings] == ["intake.parser-crashed"] and crash.submission.outcome == "rejected"
+    assert results.account.balanced and results.account.rejections == {"intake.parser-crashed": 1}

@@ -1,0 +1,266 @@
+"""Parse in worker processes with memory and time limits, so that no file can take the office down.
+
+calamine aborts its whole process on some hostile files and its panics are ``BaseException``;
+openpyxl can exhaust memory; any parser can hang. A ``WorkerPool`` keeps a few worker processes
+(started once, from a fork server, not once per file), each under an address-space limit
+(``RLIMIT_AS``). A task whose worker dies (a signal, an abort), runs out of memory or passes its time
+limit becomes a ``WorkerFailure`` naming the reason (``intake.parser-crashed``, ``intake.memory``,
+``intake.timeout``); the dead worker is replaced and the batch goes on.
+
+Functions and arguments must be picklable (top-level functions, plain data)."""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterable, Iterator
+
+from toolkit.errors import ToolkitError
+from toolkit.read.preflight import DEFAULT_LIMITS, Limits
+
+
+class WorkerFailure(ToolkitError):
+    """The worker running a task died, ran out of memory or took too long; ``code`` is the rule id."""
+
+    def __init__(self, code: str, message_en: str, peak_rss: int = 0) -> None:
+        super().__init__(code, message_en)
+        self.peak_rss = peak_rss
+
+
+class TaskError(Exception):
+    """The task raised an ordinary exception inside the worker (a bug, not a hostile file)."""
+
+
+@dataclass
+class Outcome:
+    """One task's result, or the failure that ended it; ``peak_rss`` in bytes, ``seconds`` wall time."""
+
+    result: Any = None
+    error: BaseException | None = None
+    peak_rss: int = 0
+    seconds: float = 0.0
+
+
+def _gib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB"
+
+
+def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:  # pragma: no cover - in the child
+    import resource
+
+    try:  # the reason a worker died (a Rust panic, "memory allocation of N bytes failed") goes here
+        fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        fn, args, kwargs = message
+        try:
+            result: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+        except MemoryError as exc:
+            result = ("memory", f"MemoryError {exc}")
+        except BaseException as exc:  # calamine's panics are BaseException; the worker lives on
+            result = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        try:
+            conn.send((*result, peak))
+        except MemoryError:
+            conn.send(("memory", "MemoryError while returning the result", peak))
+        except Exception as exc:  # an unpicklable result
+            conn.send(("error", f"{type(exc).__name__}: {exc}", peak))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, memory_bytes: int) -> None:
+        fd, self.stderr_path = tempfile.mkstemp(prefix="toolkit-worker-", suffix=".log")
+        os.close(fd)
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, memory_bytes, self.stderr_path), daemon=True)
+        self.process.start()
+        child.close()
+        self.deadline = 0.0
+        self.started = 0.0
+        self.index = -1
+
+    def stderr_tail(self) -> str:
+        try:
+            with open(self.stderr_path, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 4000))
+                return fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+        try:
+            os.unlink(self.stderr_path)
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(2)
+        self.kill()
+
+
+class WorkerPool:
+    """``size`` worker processes under ``limits.worker_memory_bytes`` and ``limits.worker_timeout_s``
+    per task. Use ``run`` for one task or ``map`` for many in parallel; ``close`` when done (or use
+    ``with``)."""
+
+    def __init__(self, size: int = 0, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.size = max(1, size or limits.workers or os.cpu_count() or 1)
+        self.limits = limits
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            self._ctx.set_forkserver_preload(["toolkit.read.stage", "toolkit.validate.run"])
+        self._idle: list[_Worker] = []
+        self.replaced = 0  # workers that died and were replaced
+
+    def _worker(self) -> _Worker:
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.process.is_alive():
+                return worker
+            worker.kill()
+        return _Worker(self._ctx, self.limits.worker_memory_bytes)
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` in a worker; return its result, raise ``WorkerFailure`` or
+        ``TaskError``."""
+        outcome = next(self.map(fn, [args], **kwargs, _star=True))
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.result
+
+    def map(self, fn: Callable[..., Any], jobs: Iterable[Any], _star: bool = False,
+            **shared: Any) -> Iterator[Outcome]:
+        """``fn(job, **shared)`` for every job, up to ``size`` at a time; yields an ``Outcome`` per job
+        in the jobs' order."""
+        pending = iter(enumerate(jobs))
+        busy: dict[Connection, _Worker] = {}
+        done: dict[int, Outcome] = {}
+        next_out = 0
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(busy) < self.size:
+                    item = next(pending, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    index, job = item
+                    args = tuple(job) if _star else (job,)
+                    worker = self._worker()
+                    try:
+                        worker.conn.send((fn, args, shared))
+                    except (OSError, ValueError, EOFError):  # the worker died idle: start another
+                        worker.kill()
+                        worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
+                        worker.conn.send((fn, args, shared))
+                    worker.index, worker.started = index, time.monotonic()
+                    worker.deadline = worker.started + self.limits.worker_timeout_s
+                    busy[worker.conn] = worker
+                while next_out in done:
+                    yield done.pop(next_out)
+                    next_out += 1
+                if not busy:
+                    if exhausted:
+                        return
+                    continue
+                timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+                for conn in wait(list(busy), timeout):
+                    worker = busy.pop(conn)  # type: ignore[arg-type]
+                    done[worker.index] = self._collect(worker)
+                now = time.monotonic()
+                for conn, worker in list(busy.items()):
+                    if now >= worker.deadline:
+                        del busy[conn]
+                        worker.kill()
+                        self.replaced += 1
+                        done[worker.index] = Outcome(
+                            error=WorkerFailure("intake.timeout", f"{self.limits.worker_timeout_s:.0f} s"),
+                            seconds=now - worker.started)
+        finally:
+            for worker in busy.values():  # the caller stopped early: do not leave tasks running
+                worker.kill()
+
+    def _collect(self, worker: _Worker) -> Outcome:
+        seconds = time.monotonic() - worker.started
+        try:
+            status, payload, peak = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(5)
+            code = worker.process.exitcode
+            tail = worker.stderr_tail()
+            worker.kill()
+            self.replaced += 1
+            peak = 0  # unknown once dead; RLIMIT_AS bounded it
+            if "memory allocation" in tail or "MemoryError" in tail:
+                return Outcome(error=WorkerFailure("intake.memory", f"limit {_gib(self.limits.worker_memory_bytes)}", peak),
+                               peak_rss=peak, seconds=seconds)
+            what = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+            last = next((line.strip() for line in reversed(tail.splitlines()) if line.strip()), "")
+            return Outcome(error=WorkerFailure("intake.parser-crashed", what + (f": {last[:160]}" if last else ""), peak),
+                           peak_rss=peak, seconds=seconds)
+        self._idle.append(worker)
+        if status == "ok":
+            return Outcome(payload, None, peak, seconds)
+        if status == "memory":
+            return Outcome(error=WorkerFailure("intake.memory", f"limit {_gib(self.limits.worker_memory_bytes)}", peak),
+                           peak_rss=peak, seconds=seconds)
+        return Outcome(error=TaskError(payload), peak_rss=peak, seconds=seconds)
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().stop()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared: WorkerPool | None = None
+
+
+def shared_pool(limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
+    """One pool per process, started on first use and closed at exit (collect runs reuse it)."""
+    global _shared
+    if _shared is None or _shared.limits != limits:
+        if _shared is not None:
+            _shared.close()
+        _shared = WorkerPool(limits=limits)
+    return _shared
+
+
+@atexit.register
+def _close_shared() -> None:
+    if _shared is not None:
+        _shared.close()

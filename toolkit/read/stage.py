@@ -1,0 +1,63 @@
+"""Collect's per-file stage as one pure, picklable function: the file (its path or its bytes), the
+catalogue, the reference data and the settings in; the validated return out. Preflight, reading,
+normalising and validating all happen here, so the stage can run in an isolated worker
+(``toolkit.read.isolate``) or on another machine (a Dask worker): it writes nothing and keeps no
+state between calls."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from toolkit.catalogue import Catalogue
+from toolkit.config import DEFAULT_SETTINGS, Settings
+from toolkit.reference import Reference
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to check. ``source`` is a path the worker can read, or the file's bytes (a remote
+    worker); ``display_name`` is the name the agency gave it; ``history`` a picklable HistorySource."""
+
+    source: Union[Path, bytes]
+    display_name: str
+    expected_round: str | None = None
+    history: Any = None
+
+
+@dataclass
+class StageResult:
+    """What the stage learnt about one file: the validated return, the rows it read and its cost."""
+
+    parsed: Any  # toolkit.validate.run.ParsedReturn
+    rows_read: int
+    seconds: float
+    #: peak resident memory of the process that ran the stage, in bytes (filled in by the pool)
+    peak_rss: int = 0
+
+
+def check_file(job: FileJob, *, ref: Reference, catalogue: Catalogue | None = None,
+               settings: Settings = DEFAULT_SETTINGS) -> StageResult:
+    """Preflight, read, normalise and validate one file. Never writes; raises only on a bug."""
+    from toolkit.validate.run import validate_file
+
+    started = time.perf_counter()
+    if isinstance(job.source, (bytes, bytearray)):
+        suffix = Path(job.display_name).suffix.lower() or ".xlsx"
+        fd, name = tempfile.mkstemp(suffix=suffix, prefix="toolkit-stage-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(job.source)
+            parsed = validate_file(Path(name), ref, settings, catalogue, display_name=job.display_name,
+                                   expected_round=job.expected_round, history=job.history)
+        finally:
+            os.unlink(name)
+    else:
+        parsed = validate_file(Path(job.source), ref, settings, catalogue, display_name=job.display_name,
+                               expected_round=job.expected_round, history=job.history)
+    rows = sum(len(frame) for frame in parsed.frames.values())
+    return StageResult(parsed, rows, time.perf_counter() - started)
