@@ -62,6 +62,7 @@ def create_app(workspace: Path, settings: Settings = DEFAULT_SETTINGS,
         secret = session_secret(ledger)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["be_time"] = be_time
+    templates.env.filters["cell"] = cell_text
     templates.env.globals["version"] = __version__
     app = FastAPI(title="BMA reporting toolkit", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = WebContext(ws, load_reference(), settings, web_settings, templates)
@@ -88,6 +89,15 @@ def create_app(workspace: Path, settings: Settings = DEFAULT_SETTINGS,
         return message_page(request, exc.status_code, "เกิดข้อผิดพลาด", "Error", "", str(exc.detail))
 
     return app
+
+
+def cell_text(value: Any) -> str:
+    """A stored cell value as the agency typed it: whole numbers without ``.0``, nothing for empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def be_time(iso: str | None) -> str:
