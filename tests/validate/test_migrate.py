@@ -80,6 +80,17 @@ def test_current_return_without_metadata_says_so_and_is_read(tmp_path, ref):
     assert parsed.frames["progress"].progress_pct.tolist() == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
 
 
+def test_a_made_up_old_version_still_reports_missing_columns(tmp_path, ref):
+    def person(book, cells):
+        _set_meta(book, "schema_version", "0")
+        book[QUARTERS].delete_cols(KPI_QUARTERS.keys.index("score") + 1)
+
+    report = validate_file(make_return(tmp_path, edit=person), ref, catalogue=small_catalogue()).report
+    assert [f.column for f in report.findings if f.rule == "column.missing"] == ["score"]
+    assert {f.rule for f in report.findings} == {"column.missing", "column.moved", "template.old-version"}
+    assert "version 0" in next(f for f in report.findings if f.rule == "template.old-version").message_en
+
+
 def test_current_version_return_without_the_new_column_is_missing_it(tmp_path, ref):
     path = make_return(tmp_path, edit=lambda b, c: b[QUARTERS].delete_cols(EVIDENCE_COL))
     report = validate_file(path, ref, catalogue=small_catalogue()).report

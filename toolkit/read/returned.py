@@ -119,7 +119,7 @@ def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: lis
             if index:
                 break
         if index is None:
-            if col.since > (version if version is not None else 1):
+            if col.since > max(version or 1, 1):  # unknown or made-up versions: read as version 1
                 missing.setdefault(spec.key, set()).add(col.key)
                 continue
             findings.append(make_finding("column.missing", sheet=sheet.name, cell=f"{get_column_letter(position)}{header}",
