@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from schemas import SHEETS
@@ -15,6 +15,7 @@ from toolkit.ledger import Ledger, Submission
 from toolkit.merge.kpi_results import quarter_results
 from toolkit.merge.lineage import Sources
 from toolkit.reference import Reference
+from toolkit.status import round_status
 
 OUTCOME_LABELS = {
     "accepted": ("ผ่าน", "accepted"), "accepted_with_warnings": ("ผ่าน มีคำเตือน", "accepted with warnings"),
@@ -44,7 +45,9 @@ def _as_date(text: Any) -> Any:
 _SHEET_KEYS = {spec.sheet_name: spec.key for spec in SHEETS}
 
 
-def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings) -> MasterData:
+def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings,
+                      today: date | None = None) -> MasterData:
+    """Everything the master shows; ``today`` (default: the clock) decides whether a missing return is late."""
     current = ledger.current()
     latest = ledger.latest()
     rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
@@ -144,32 +147,28 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     disbursed_of: dict[tuple[str, str], float] = {}
     for r in data.sheets["progress"]:
         disbursed_of[(r["agency"], r["round"])] = disbursed_of.get((r["agency"], r["round"]), 0) + (r.get("disbursed") or 0)
-    latest_by = {(s.agency, s.round): s for s in latest}
     current_by = {(s.agency, s.round): s for s in current}
+    open_by: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in data.flags:
+        if not f["decision"]:
+            open_by.setdefault((f["agency"], f["round"]), []).append(f)
     for round_text in rounds:
         try:
             rnd = Round.parse(round_text)
         except Exception:
             continue
-        due = rnd.due_date(settings.due_days_after_round)
-        expected_codes = [a.agency_code for a in cat.agencies_for(rnd)]
-        extra = sorted({s.agency for s in latest if s.round == round_text} - set(expected_codes))
-        for code in expected_codes + extra:
-            last = latest_by.get((code, round_text))
+        for st in round_status(ledger, cat, rnd, settings, today).agencies:  # toolkit/status.py: one notion of state
+            code = st.agency
             cur = current_by.get((code, round_text))
-            outcome = last.outcome if last else "not_received"
-            received = datetime.fromisoformat(last.received_at).date() if last else None
-            budget = budget_of.get((code, round_text), 0)
-            disbursed = disbursed_of.get((code, round_text), 0)
-            open_flags = [f for f in data.flags if f["agency"] == code and f["round"] == round_text and not f["decision"]]
+            applied = cur is not None and cur.outcome != "rejected"
+            open_flags = open_by.get((code, round_text), [])
             data.summary.append({
                 "round": round_text, "agency": code, "agency_name": names.get(code, "?"),
-                "state": OUTCOME_LABELS[outcome][0] + " / " + OUTCOME_LABELS[outcome][1],
-                "outcome": outcome, "due": due, "received": received,
-                "late": bool(received and received > due) or (not last and date.today() > due),
+                "state": st.label, "outcome": st.state, "due": st.due, "received": st.received, "late": st.late,
+                "approved": st.approved, "held": st.held or None,
                 "errors": sum(f["severity"] == "error" for f in open_flags),
                 "warnings": sum(f["severity"] == "warning" for f in open_flags),
-                "budget_received": budget if cur and cur.outcome != "rejected" else None,
-                "disbursed": disbursed if cur and cur.outcome != "rejected" else None,
-                "source_file": last.original_name if last else ""})
+                "budget_received": budget_of.get((code, round_text), 0) if applied else None,
+                "disbursed": disbursed_of.get((code, round_text), 0) if applied else None,
+                "source_file": st.latest_file})
     return data
