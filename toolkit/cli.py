@@ -123,7 +123,11 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
 @app.command()
 def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
             files: Optional[List[Path]] = typer.Argument(None, help="Files to take (default: everything in inbox/)"),
-            round_: Optional[str] = typer.Option(None, "--round", help="Reject returns made for another round")) -> None:
+            round_: Optional[str] = typer.Option(None, "--round", help="Reject returns made for another round"),
+            executor: str = typer.Option("local", "--executor",
+                                         help="Where files are checked: local (isolated workers here) or dask"),
+            scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")) -> None:
     """Archive, validate and record returns in the ledger; write feedback workbooks."""
     from toolkit.collect import collect as collect_files
     from toolkit.reference import load_reference
@@ -140,14 +144,25 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     if missing:
         err.print(f"[red]error[/red] no such file: {', '.join(map(str, missing))}")
         raise typer.Exit(2)
+    if executor not in ("local", "dask") or (executor == "dask") != bool(scheduler):
+        err.print("[red]error[/red] --executor is local, or dask with --scheduler ADDRESS")
+        raise typer.Exit(2)
+    runner = None
     try:
+        if executor == "dask":
+            from toolkit.executors import DaskExecutor
+
+            runner = DaskExecutor(scheduler or "")
         with locked(ws), _progress() as bar:
             task = bar.add_task("collect", total=None)
-            results = collect_files(ws, files or None, ref, catalogue, expected_round=expected,
+            results = collect_files(ws, files or None, ref, catalogue, expected_round=expected, executor=runner,
                                     progress=lambda i, n, name: bar.update(task, completed=i - 1, total=n,
                                                                            description=f"collect {name}"))
     except ToolkitError as exc:
         _fail(exc)
+    finally:
+        if runner is not None:
+            runner.close()
     table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")
     for r in results:
         s = r.submission
@@ -249,46 +264,6 @@ def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
         out.print(f"{len(flags)} flag(s) {title}", markup=False)
         for f in flags:
             out.print(f"  {f.flag_id} {f.severity:7} [{f.rule}] {f.sheet}!{f.cell or '-'} {f.message_en}", markup=False)
-
-
-@app.command()
-def status(workspace: Path = typer.Argument(..., help="Workspace folder"),
-           round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
-           as_json: bool = typer.Option(False, "--json", help="One JSON object"),
-           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge lateness on this date (YYYY-MM-DD; default today)")) -> None:
-    """Roster of the agencies expected in a round: received, accepted, rejected, late, missing; and a chase list."""
-    from datetime import date
-
-    from toolkit.ledger import Ledger
-    from toolkit.status import chase_text, round_status
-    from toolkit.workspace import Workspace
-
-    try:
-        rnd = Round.parse(round_)
-        ws = Workspace.open(workspace)
-        try:
-            today = date.fromisoformat(as_of) if as_of else None
-        except ValueError:
-            raise ToolkitError("usage.as-of", f"--as-of wants a date like 2021-10-20, not {as_of!r}",
-                               f"--as-of ต้องเป็นวันที่ เช่น 2021-10-20 ไม่ใช่ {as_of!r}")
-        with Ledger(ws.ledger_path) as ledger:
-            result = round_status(ledger, ws.catalogue(), rnd, DEFAULT_SETTINGS, today)
-    except ToolkitError as exc:
-        _fail(exc)
-    if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-        return
-    table = Table("agency", "name", "state", "received", "late", "files", "errors", "warnings", "approved",
-                  title=f"round {result.round}, due {result.due.isoformat()} (as of {result.as_of.isoformat()})")
-    for a in result.agencies:
-        table.add_row(a.agency, a.name_th + ("" if a.expected else " (not expected)"), a.state.replace("_", " "),
-                      a.received.isoformat() if a.received else "", "late" if a.late else "", str(a.files),
-                      str(a.errors), str(a.warnings), "approved" + (f", {a.held} held" if a.held else "") if a.approved else "")
-    out.print(table)
-    out.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals().items()), markup=False)
-    out.print("")
-    out.print("chase list / รายการติดตาม:", markup=False)
-    out.print(chase_text(result), markup=False)
 
 
 @app.command()
