@@ -267,6 +267,46 @@ def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
 
 
 @app.command()
+def status(workspace: Path = typer.Argument(..., help="Workspace folder"),
+           round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
+           as_json: bool = typer.Option(False, "--json", help="One JSON object"),
+           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge lateness on this date (YYYY-MM-DD; default today)")) -> None:
+    """Roster of the agencies expected in a round: received, accepted, rejected, late, missing; and a chase list."""
+    from datetime import date
+
+    from toolkit.ledger import Ledger
+    from toolkit.status import chase_text, round_status
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = Round.parse(round_)
+        ws = Workspace.open(workspace)
+        try:
+            today = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise ToolkitError("usage.as-of", f"--as-of wants a date like 2021-10-20, not {as_of!r}",
+                               f"--as-of ต้องเป็นวันที่ เช่น 2021-10-20 ไม่ใช่ {as_of!r}")
+        with Ledger(ws.ledger_path) as ledger:
+            result = round_status(ledger, ws.catalogue(), rnd, DEFAULT_SETTINGS, today)
+    except ToolkitError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        return
+    table = Table("agency", "name", "state", "received", "late", "files", "errors", "warnings", "approved",
+                  title=f"round {result.round}, due {result.due.isoformat()} (as of {result.as_of.isoformat()})")
+    for a in result.agencies:
+        table.add_row(a.agency, a.name_th + ("" if a.expected else " (not expected)"), a.state.replace("_", " "),
+                      a.received.isoformat() if a.received else "", "late" if a.late else "", str(a.files),
+                      str(a.errors), str(a.warnings), "approved" + (f", {a.held} held" if a.held else "") if a.approved else "")
+    out.print(table)
+    out.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals().items()), markup=False)
+    out.print("")
+    out.print("chase list / รายการติดตาม:", markup=False)
+    out.print(chase_text(result), markup=False)
+
+
+@app.command()
 def demo(workspace: Path = typer.Argument(Path("demo_workspace"), help="Workspace folder for the demo"),
          fresh: bool = typer.Option(False, "--fresh", help="Start from an empty workspace")) -> None:
     """Run the whole loop on the bundled sample: init, generate, fill, collect, merge."""
