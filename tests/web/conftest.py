@@ -31,13 +31,13 @@ LEDGER_TABLES = ("submissions", "findings", "data_rows", "decisions")
 
 
 def _broken(book, cells) -> None:
-    set_cell(book, cells, ("progress", f"{PROJECT}#3", "progress_pct"), 150)
+    set_cell(book, cells, ("progress", f"{PROJECT}#6", "progress_pct"), 150)
 
 
 @pytest.fixture(scope="session")
 def returns(tmp_path_factory) -> dict[str, Path]:
     """Built once per session through the generator and filler: a clean return and a broken one
-    (progress 150 % in report 3)."""
+    (progress 150 % in report 6: one error)."""
     folder = tmp_path_factory.mktemp("returns")
     return {"clean": make_return(folder, "clean.xlsx"), "broken": make_return(folder, "broken.xlsx", edit=_broken)}
 

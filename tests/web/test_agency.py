@@ -18,7 +18,7 @@ def test_broken_return_shows_thai_issues_and_feedback_without_recording(ws, toke
     before = ledger_dump(ws)
     page = upload(client, tokens[AGENCY], broken)
     assert page.status_code == 200
-    assert "ร้อยละ" in page.text and "E6" in page.text and "150" in page.text  # the cell, its value, Thai message
+    assert "ร้อยละ" in page.text and "E9" in page.text and "150" in page.text  # the cell, its value, Thai message
     assert "value.percent-range" in page.text and "ส่งแบบรายงาน" not in page.text  # no submit button
     sha = sha256_of(broken)
     assert (ws.archive / sha[:2] / f"{sha}.xlsx").read_bytes() == broken.read_bytes()  # archived as collect would
@@ -27,7 +27,7 @@ def test_broken_return_shows_thai_issues_and_feedback_without_recording(ws, toke
     assert feedback.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(feedback.content))
     assert book.sheetnames[0] == ISSUES_SHEET
-    assert "value.percent-range" in book["ความก้าวหน้า (Progress)"]["E6"].comment.text
+    assert "value.percent-range" in book["ความก้าวหน้า (Progress)"]["E9"].comment.text
 
 
 def test_clean_return_is_submitted_as_collect_records_it_and_gets_a_receipt(ws, tokens, client, returns):

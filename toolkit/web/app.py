@@ -38,11 +38,11 @@ class WebContext:
     templates: Jinja2Templates
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``name`` with the session's CSRF token and user in the context."""
+def render(request: Request, template: str, status_code: int = 200, /, **context: Any) -> HTMLResponse:
+    """Render ``template`` with the session's CSRF token and user in the context."""
     web: WebContext = request.app.state.web
     user = None if context.pop("anonymous", False) else current_user(request)
-    return web.templates.TemplateResponse(request, name, {"csrf": csrf_token(request), "user": user, **context},
+    return web.templates.TemplateResponse(request, template, {"csrf": csrf_token(request), "user": user, **context},
                                           status_code=status_code)
 
 

@@ -117,11 +117,15 @@ class Change:
     new: Any
 
 
+def _id_part(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def _rows_by_id(ledger: Ledger, submission_id: int, key: str) -> dict[str, dict[str, Any]]:
     spec = SHEETS_BY_KEY[key]
     out = {}
     for _, values in ledger.rows(submission_id, key):
-        out["#".join(str(values.get(c)) for c in spec.id_columns)] = values
+        out["#".join(_id_part(values.get(c)) for c in spec.id_columns)] = values
     return out
 
 
