@@ -20,7 +20,7 @@ from toolkit.read.accounting import RunAccount, account_run
 from toolkit.read.isolate import Outcome, WorkerFailure, WorkerPool, shared_pool
 from toolkit.read.stage import FileJob, StageResult, check_file
 from toolkit.reference import Reference
-from toolkit.timing import stage
+from toolkit.timing import absorb, stage
 from toolkit.validate.run import ParsedReturn
 from toolkit.workspace import Workspace
 
@@ -103,6 +103,7 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
             staged_result = _parse(FileJob(archived, path.name, expected_round, LedgerHistory(ws.ledger_path)),
                                    ref, catalogue, settings, staged, pool)
             parsed = staged_result.parsed
+        absorb(staged_result.timings)  # the worker's own stage times (preflight, read, check)
     except Exception as exc:  # a bug or a hostile file must not stop the batch: record it as rejected
         report = FileReport(file=path.name)
         report.findings.append(make_finding("file.unreadable", detail=f"{type(exc).__name__}: {exc}"))

@@ -16,6 +16,7 @@ from typing import Any, Union
 from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.reference import Reference
+from toolkit.timing import recording, stage
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,21 @@ class StageResult:
     seconds: float
     #: peak resident memory of the process that ran the stage, in bytes (filled in by the pool)
     peak_rss: int = 0
+    #: seconds per stage (check, preflight, read) spent in the worker, for ``toolkit.timing.absorb``
+    timings: Any = None
 
 
 def check_file(job: FileJob, *, ref: Reference, catalogue: Catalogue | None = None,
                settings: Settings = DEFAULT_SETTINGS) -> StageResult:
     """Preflight, read, normalise and validate one file. Never writes; raises only on a bug."""
+    with recording() as spent, stage("check"):
+        result = _check_file(job, ref=ref, catalogue=catalogue, settings=settings)
+    result.timings = spent
+    return result
+
+
+def _check_file(job: FileJob, *, ref: Reference, catalogue: Catalogue | None,
+                settings: Settings) -> StageResult:
     from toolkit.validate.run import validate_file
 
     started = time.perf_counter()
