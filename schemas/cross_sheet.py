@@ -300,6 +300,31 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
                                         expected=v.ref.groups[no][0])
 
 
+# -- money stated in narratives -------------------------------------------------------------------
+#: "เบิกจ่ายงบประมาณแล้ว 16 สำนักงานเขต (ร้อยละ 32) จำนวนเงิน 583,203.-บาท": an amount said to be disbursed,
+#: within the same clause (clauses are separated by "/" or a new line).
+_SPENT = re.compile(r"เบิกจ่าย[^/\n]{0,80}?(?:จำนวนเงิน|เป็นเงิน|รวม|จำนวน)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*\.?-?\s*บาท")
+
+
+@cross_rule
+def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
+    """A narrative saying more money was disbursed than the disbursement column records up to that
+    report (the seed 21000000-3142: report 9 says 583,203 baht, the column 36,740)."""
+    received = {p.project_code: p.budget_received for _, p in v.frame("projects").iterrows()}
+    for code, group in _by_project(v, "progress", "report_no"):
+        to_date = 0.0
+        budget = received.get(code)
+        tolerance = max(1.0, (budget if _present(budget) else 0.0) * v.settings.budget_used_tolerance_pct / 100)
+        for row, r in group.iterrows():
+            to_date += r.disbursed if _present(r.disbursed) else 0.0
+            if not _present(r.narrative):
+                continue
+            stated = [float(m.group(1).replace(",", "")) for m in _SPENT.finditer(v.ref_digits(str(r.narrative)))]
+            if stated and max(stated) > to_date + tolerance:
+                yield v.finding("narrative.spent-above-disbursed", "progress", row, "narrative", max(stated),
+                                item=f"{code}#{int(r.report_no)}", expected=to_date)
+
+
 # -- reference names in structured fields -------------------------------------------------------
 @cross_rule
 def responsible_units(v: "ReturnView") -> Iterator["Finding"]:

@@ -197,6 +197,12 @@ _RULES = (
     Rule("kpi.unit-method-mismatch", "warning", "The unit matches the calculation method",
          "หน่วยนับเป็น '{value}' แต่วิธีการคำนวณเป็นการนับจำนวน ({expected})",
          "The unit is '{value}' but the calculation method counts items ({expected})."),
+    Rule("narrative.spent-above-disbursed", "warning",
+         "Money a narrative says was disbursed does not exceed the disbursements recorded so far",
+         "ผลการดำเนินงานระบุว่าเบิกจ่ายแล้ว {value} บาท แต่ช่องงบประมาณที่เบิกใช้รวมถึงรายงานนี้มีเพียง {expected} บาท "
+         "กรุณากรอกการเบิกจ่ายให้ครบ",
+         "The narrative says {value} baht were disbursed, but the disbursements recorded up to this report total "
+         "{expected} baht; record every disbursement."),
     Rule("narrative.count-percent-mismatch", "warning", "A count and the percent stated with it agree",
          "'{value}' ไม่สอดคล้องกัน: {count} จาก {total} คิดเป็นร้อยละ {expected}",
          "'{value}' does not add up: {count} of {total} is {expected} %."),

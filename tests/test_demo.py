@@ -118,6 +118,11 @@ def test_kpi_2100_1037_quarter_4_scored_0_while_quarter_3_with_the_same_70_score
     assert hit and hit[0]["Cell"] == "F7" and "100 / 100" in hit[0]["Message (English)"]
 
 
+def test_project_3142_report_9_says_583203_baht_spent_while_the_column_has_36740(flags):
+    hit = _flag(flags, "narrative.spent-above-disbursed", "2100", "Progress", value="583,203")
+    assert hit and "36,740" in hit[0]["Message (English)"]
+
+
 def _ledger_items(demo, rule):
     db = sqlite3.connect(demo.workspace / "ledger.sqlite")
     try:

@@ -47,6 +47,7 @@ _OVERRIDES = {
     "outlier.history": {"value": "3,600,000", "measure_th": "งบประมาณที่เบิกใช้ในรายงานครั้งนี้ (บาท)",
                         "measure_en": "Baht disbursed in this report", "z": "+40.3", "lo": "-12,000",
                         "hi": "85,480", "median": "36,740", "n": "6"},
+    "narrative.spent-above-disbursed": {"value": "583,203", "expected": "36,740"},
     "ref.unknown-department": {"value": "สำนักยุทธศาสตร์และการประเมินผล", "suggestion": "สำนักยุทธศาสตร์และประเมินผล"},
     "narrative.count-percent-mismatch": {"value": "40 สำนักงานเขต คิดเป็นร้อยละ 70", "count": "40", "total": "50",
                                          "expected": "80"},
