@@ -9,7 +9,7 @@ from tests.builders import PROJECT, make_return, set_cell
 from toolkit.cli import app
 
 runner = CliRunner()
-COMMANDS = ["init", "generate", "validate", "collect", "merge", "approve", "diff", "status", "demo", "version", "serve", "tokens"]
+COMMANDS = ["init", "generate", "validate", "collect", "merge", "approve", "diff", "status", "flags", "demo", "version", "serve", "tokens"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -307,6 +307,42 @@ def status(workspace: Path = typer.Argument(..., help="Workspace folder"),
 
 
 @app.command()
+def flags(workspace: Path = typer.Argument(..., help="Workspace folder"),
+          open_only: bool = typer.Option(False, "--open", help="Only flags without a decision"),
+          agency: Optional[str] = typer.Option(None, "--agency", help="Only this agency code"),
+          round_: Optional[str] = typer.Option(None, "--round", help="Only this round"),
+          as_json: bool = typer.Option(False, "--json", help="One JSON object")) -> None:
+    """List findings for follow-up with the auditors' decisions (open ones first)."""
+    from toolkit.merge.followup import list_flags
+    from toolkit.reference import load_reference
+    from toolkit.workspace import Workspace
+
+    try:
+        rnd = str(Round.parse(round_)) if round_ else None
+        ws = Workspace.open(workspace)
+        rows = list_flags(ws, load_reference(), DEFAULT_SETTINGS, open_only, agency, rnd)
+    except ToolkitError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"count": len(rows), "open": sum(r["open"] for r in rows), "flags": rows},
+                                    ensure_ascii=False, default=str) + "\n")
+        return
+    for r in rows:
+        who = " ".join(x for x in (r["reviewer"], r["decided_on"]) if x)
+        decided = "open" if r["open"] else r["decision"] + (f" ({who})" if who else "")
+        where = f"{r['sheet']}!{r['cell']}" if r["cell"] else r["sheet"] or "-"
+        out.print(f"{r['flag_id']}  {r['severity']:7}  {r['round']} {r['agency']}  [{r['rule']}]  {where}"
+                  f"  = {r['value'] or '-'}  | {decided}", markup=False)
+        out.print(f"    {r['message_th']}", markup=False)
+        out.print(f"    {r['message_en']}", markup=False)
+        if r["note"]:
+            out.print(f"    note / บันทึก: {r['note']}", markup=False)
+    n_open = sum(r["open"] for r in rows)
+    out.print(f"{len(rows)} flag(s), {n_open} open / ประเด็น {len(rows)} รายการ ยังไม่พิจารณา {n_open} รายการ",
+              markup=False)
+
+
+@app.command()
 def demo(workspace: Path = typer.Argument(Path("demo_workspace"), help="Workspace folder for the demo"),
          fresh: bool = typer.Option(False, "--fresh", help="Start from an empty workspace")) -> None:
     """Run the whole loop on the bundled sample: init, generate, fill, collect, merge."""

@@ -14,7 +14,7 @@ import pandas as pd
 
 from toolkit.findings import FileReport, Finding
 
-LEDGER_VERSION = 3  # 2: approvals, submissions.held; 3: sheet_sources
+LEDGER_VERSION = 4  # 2: approvals, submissions.held; 3: sheet_sources; 4: decision_history
 #: additive migrations: the columns each version added to a table that already existed.
 _ADDED_COLUMNS = {2: [("submissions", "held", "INTEGER NOT NULL DEFAULT 0")]}
 _SCHEMA = """
@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS runs (  -- one row per collect run: nothing received 
     rows_read INTEGER NOT NULL, rows_merged INTEGER NOT NULL, rows_refused INTEGER NOT NULL,
     balanced INTEGER NOT NULL,
     detail TEXT NOT NULL  -- JSON: rejections by reason; per file: status, reasons, rows read/merged/refused
+);
+CREATE TABLE IF NOT EXISTS decision_history (  -- decisions replaced or reopened (toolkit/merge/decisions.py)
+    id INTEGER PRIMARY KEY, flag_id TEXT NOT NULL,
+    decision TEXT NOT NULL, note TEXT NOT NULL, reviewer TEXT NOT NULL, decided_on TEXT NOT NULL,
+    value_at_decision TEXT NOT NULL, replaced_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sheet_sources (  -- lineage: where each sheet's columns were in the file received
     submission_id INTEGER NOT NULL REFERENCES submissions(id),

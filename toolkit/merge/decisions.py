@@ -4,7 +4,9 @@ back into the ledger so that no note is lost."""
 from __future__ import annotations
 
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -24,51 +26,74 @@ def record_decision(ledger: Ledger, flag_id: str, decision: str, note: str, revi
     new = {"decision": decision, "note": note, "reviewer": reviewer, "decided_on": decided_on}
     if old and all(old[k] == v for k, v in new.items()):
         return False
+    history = ("INSERT INTO decision_history (flag_id, decision, note, reviewer, decided_on, value_at_decision, "
+               "replaced_at) VALUES (?,?,?,?,?,?,?)")
     sql = ("INSERT INTO decisions (flag_id, decision, note, reviewer, decided_on, value_at_decision) "
            "VALUES (?,?,?,?,?,?) ON CONFLICT(flag_id) DO UPDATE SET decision=excluded.decision, "
            "note=excluded.note, reviewer=excluded.reviewer, decided_on=excluded.decided_on, "
            "value_at_decision=excluded.value_at_decision")
     params = (flag_id, decision, note, reviewer, decided_on, value)
+    kept = (old["flag_id"], old["decision"], old["note"], old["reviewer"], old["decided_on"], old["value_at_decision"],
+            datetime.now(timezone.utc).replace(microsecond=0).isoformat()) if old else None
     if ledger.db.in_transaction:
-        ledger.db.execute(sql, params)
+        _write(ledger, history, kept, sql, params)
     else:
         with ledger._transaction():
-            ledger.db.execute(sql, params)
+            _write(ledger, history, kept, sql, params)
     return True
 
 
-def import_decisions(master: Path, ledger: Ledger) -> int:
-    """Copy decisions typed into ``master``'s Flags sheet into the ledger; returns how many changed."""
+def _write(ledger: Ledger, history: str, kept: tuple | None, sql: str, params: tuple) -> None:
+    if kept is not None and kept[1]:  # a decision replaced (or reopened) stays in the history
+        ledger.db.execute(history, kept)
+    ledger.db.execute(sql, params)
+
+
+def decision_history(ledger: Ledger, flag_id: str) -> list[dict[str, Any]]:
+    """Earlier decisions on ``flag_id``, oldest first."""
+    return [dict(r) for r in ledger.db.execute("SELECT * FROM decision_history WHERE flag_id = ? ORDER BY id",
+                                               (flag_id,))]
+
+
+def read_master_decisions(master: Path) -> dict[str, dict[str, str]]:
+    """Decisions typed into ``master``'s Flags sheet, by flag id (rows with nothing typed left out);
+    each with ``value``, the raw value the row showed. Empty when the master is missing or unreadable."""
     if not master.exists():
-        return 0
+        return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(master, read_only=True, data_only=True)
     except Exception:
-        return 0  # an unreadable master is rebuilt from the ledger; decisions already there are kept
+        return {}  # an unreadable master is rebuilt from the ledger; decisions already there are kept
+    found: dict[str, dict[str, str]] = {}
     try:
         if "Flags" not in book.sheetnames:
-            return 0
+            return {}
         rows = book["Flags"].iter_rows(values_only=True)
         next(rows, None)  # Thai header
         header = [clean_text(v) for v in next(rows, ())]
         if not all(c in header for c in _COLUMNS):
-            return 0
+            return {}
         at = {c: header.index(c) for c in _COLUMNS}
-        changed = 0
-        with ledger._transaction():
-            for row in rows:
-                flag = clean_text(row[at["Flag id"]]) if len(row) > at["Flag id"] else ""
-                if not flag:
-                    continue
-                values = {k: clean_text(row[at[c]]) if len(row) > at[c] else "" for k, c in
-                          (("decision", "Decision"), ("note", "Note"), ("reviewer", "Reviewer"), ("decided_on", "Decided on"))}
-                if not any(values.values()):
-                    continue
-                raw = clean_text(row[at["Raw value"]]) if len(row) > at["Raw value"] else ""
-                changed += record_decision(ledger, flag, values["decision"], values["note"], values["reviewer"],
-                                           values["decided_on"], raw)
-        return changed
+        for row in rows:
+            cell = {c: clean_text(row[i]) if len(row) > i else "" for c, i in at.items()}
+            values = {"decision": cell["Decision"], "note": cell["Note"], "reviewer": cell["Reviewer"],
+                      "decided_on": cell["Decided on"]}
+            if cell["Flag id"] and any(values.values()):
+                found[cell["Flag id"]] = {**values, "value": cell["Raw value"]}
+        return found
     finally:
         book.close()
+
+
+def import_decisions(master: Path, ledger: Ledger) -> int:
+    """Copy decisions typed into ``master``'s Flags sheet into the ledger; returns how many changed."""
+    typed = read_master_decisions(master)
+    if not typed:
+        return 0
+    changed = 0
+    with ledger._transaction():
+        for flag, v in typed.items():
+            changed += record_decision(ledger, flag, v["decision"], v["note"], v["reviewer"], v["decided_on"], v["value"])
+    return changed
