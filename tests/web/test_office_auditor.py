@@ -10,31 +10,29 @@ import openpyxl
 from tests.builders import AGENCY, PROJECT, ROUND, set_cell
 from tests.web.conftest import AUDITOR, OFFICE, csrf_of, login
 from toolkit.collect import collect
-from toolkit.config import DEFAULT_SETTINGS
 from toolkit.ledger import Ledger
 from toolkit.merge.run import merge_workspace
 from toolkit.web.decide import decide
-from toolkit.web.roster import build_roster, diff_submissions
 
 ON_TIME = "2021-04-01T03:00:00+00:00"  # before 2564-Q2's due date (15 April 2021)
 
 
-def _roster(ws):
-    with Ledger(ws.ledger_path) as ledger:
-        return build_roster(ledger, ws.catalogue(), str(ROUND), DEFAULT_SETTINGS, today=date(2021, 4, 20))
-
-
-def test_roster_states_lateness_and_chase_list(ws, returns, ref):
-    row = _roster(ws).rows[0]
-    assert (row.agency, row.state, row.late, row.chase) == (AGENCY, "missing", True, True)
+def test_roster_states_lateness_and_chase_list_on_the_dashboard(ws, returns, ref, client):
+    assert login(client, *OFFICE).url.path == "/office"
+    assert "ยังไม่มีรอบรายงาน" in client.get("/office").text  # no submission, no link yet
     collect(ws, [returns["broken"]], ref, ws.catalogue(), received_at=lambda p: ON_TIME)
-    row = _roster(ws).rows[0]
-    assert (row.state, row.late, row.chase, row.errors) == ("rejected", False, True, 1)
-    collect(ws, [returns["clean"]], ref, ws.catalogue())  # now: long after the due date
-    roster = _roster(ws)
-    [row] = roster.rows
-    assert (row.state, row.late, row.chase, row.attempts) == ("accepted", True, False, 2)
-    assert roster.chase_list == [] and roster.count("accepted") == 1 and roster.late == 1
+    page = client.get("/office").text  # the one round there is
+    row = re.search(rf"<tr><td><a href=\"/office/agency/{AGENCY}\?round={ROUND}\">.*?</tr>", page, re.S).group(0)
+    # 1 error, 2 warnings; sent before the due date but rejected, and the due date has passed: late
+    assert "ไม่ผ่าน" in row and "ช้า" in row and ">1 / 2<" in row and "1/4/2564" in row
+    chase = page[page.index('id="chase"'):]
+    assert f"{AGENCY} สำนักยุทธศาสตร์และประเมินผล" in chase and "broken.xlsx" in page
+    collect(ws, [returns["clean"]], ref, ws.catalogue())  # now: years after the due date
+    page = client.get("/office", params={"round": str(ROUND)}).text
+    row = re.search(rf"<tr><td><a href=\"/office/agency/{AGENCY}\?round={ROUND}\">.*?</tr>", page, re.S).group(0)
+    assert "ผ่าน</span>" in row and "ช้า" in row and ">0 / 0<" in row and 'id="chase"' not in page
+    assert "ทุกหน่วยงานส่งแล้ว" in page
+    assert client.get("/office", params={"round": "not-a-round"}).status_code == 404
 
 
 def test_history_and_resubmission_diff_on_the_office_pages(ws, returns, ref, client, tmp_path):
@@ -44,22 +42,23 @@ def test_history_and_resubmission_diff_on_the_office_pages(ws, returns, ref, cli
         set_cell(b, c, ("projects", PROJECT, "remarks"), "แก้ไขตามที่ สยป. แจ้ง"),
         set_cell(b, c, ("progress", f"{PROJECT}#6", "progress_pct"), 65)))
     collect(ws, [returns["clean"], returns["broken"], second], ref, ws.catalogue())
-    with Ledger(ws.ledger_path) as ledger:
-        first_id, _, second_id = (s.id for s in ledger.submissions())
-        changes = {(c.item, c.column.split(" / ")[1], c.old, c.new) for c in diff_submissions(ledger, first_id, second_id)}
-    assert changes == {(PROJECT, "Remarks", None, "แก้ไขตามที่ สยป. แจ้ง"), (f"{PROJECT}#6", "Cumulative progress (%)", 60, 65)}
     assert login(client, *OFFICE).url.path == "/office"
     page = client.get(f"/office/agency/{AGENCY}", params={"round": str(ROUND)})
     assert page.status_code == 200
-    assert all(name in page.text for name in ("clean.xlsx", "broken.xlsx", "second.xlsx"))
+    history = page.text[page.text.index('id="history"'):page.text.index('id="diff"')]
+    assert [n for n in re.findall(r"<td>([a-z]+\.xlsx)</td>", history)] == ["second.xlsx", "broken.xlsx", "clean.xlsx"]
     diff = page.text[page.text.index('id="diff"'):]
-    assert "แก้ไขตามที่ สยป. แจ้ง" in diff and re.search(r">60</td><td class=\"value\">65<", diff)
+    rows = re.findall(r'<td class="mono">([A-Z]+[0-9]+)</td><td class="mono">(.*?)</td><td>(.*?) <span class="en">.*?</span>'
+                      r'</td><td class="value">(.*?)</td><td class="value">(.*?)</td>', diff)
+    assert sorted(rows) == [("E9", f"{PROJECT}#6", "ความก้าวหน้าสะสม (ร้อยละ)", "60", "65"),
+                            ("M4", PROJECT, "หมายเหตุ", "", "แก้ไขตามที่ สยป. แจ้ง")]
     office = client.get("/office", params={"round": str(ROUND)})
-    assert "ผ่าน" in office.text and "second.xlsx" not in office.text and f">{AGENCY}</a>" in office.text
     assert client.get("/office/master.xlsx").status_code == 404  # not built yet
     assert client.post("/office/merge", data={"csrf": csrf_of(office.text)}).status_code == 200
     master = client.get("/office/master.xlsx")
     assert master.status_code == 200 and master.content[:2] == b"PK"
+    alone = client.get("/office/agency/1007", params={"round": str(ROUND)})
+    assert alone.status_code == 200 and "ยังไม่ส่ง" in alone.text
 
 
 def _flags(ws):

@@ -63,6 +63,7 @@ def create_app(workspace: Path, settings: Settings = DEFAULT_SETTINGS,
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["be_time"] = be_time
     templates.env.filters["cell"] = cell_text
+    templates.env.filters["be_date"] = format_be
     templates.env.globals["version"] = __version__
     app = FastAPI(title="BMA reporting toolkit", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = WebContext(ws, load_reference(), settings, web_settings, templates)

@@ -1,30 +1,38 @@
-"""An agency's self-check: the uploaded file (already archived) is validated in a child process,
-exactly as ``toolkit collect`` validates it, with the feedback workbook written by the child too, so
-that a hostile or broken file can exhaust or crash only that child. Nothing is written to the
+"""An agency's self-check: the uploaded file (already archived) is checked by ``collect``'s own stage
+(``check_file``) in an isolated worker, with the feedback workbook written by the worker too, so that
+a hostile or broken file can exhaust or crash only that worker. Nothing is written to the
 ledger: the check is kept as a small JSON record beside the staged copy, under ``web/checks``.
 Submitting a checked file hands it to ``toolkit.collect.collect_file``."""
 
 from __future__ import annotations
 
+import atexit
 import json
-import multiprocessing
 import re
 import shutil
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from toolkit.config import DEFAULT_SETTINGS
+from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, Finding, make_finding
+from toolkit.ledger.history import LedgerHistory
+from toolkit.read.isolate import WorkerFailure, WorkerPool
+from toolkit.read.preflight import DEFAULT_LIMITS
+from toolkit.read.stage import FileJob, check_file
+from toolkit.reference import Reference
 from toolkit.web.accounts import now_utc
 from toolkit.web.tokens import AgencyAccess
 from toolkit.web.uploads import Upload
 from toolkit.workspace import Workspace
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_PRELOAD = ["toolkit.validate.run", "toolkit.feedback", "toolkit.catalogue", "toolkit.reference"]
-_ctx_lock = threading.Lock()
-_ctx: Any = None
+#: one request at a time uses the web's worker (checks and submissions alike)
+POOL_LOCK = threading.Lock()
+_pool_guard = threading.Lock()
+_pool: WorkerPool | None = None
 
 
 @dataclass
@@ -72,78 +80,48 @@ def check_dir(ws: Workspace, access: AgencyAccess, sha: str) -> Path | None:
     return checks_root(ws) / access.token_hash[:32] / sha
 
 
-def _context() -> Any:
-    global _ctx
-    with _ctx_lock:
-        if _ctx is None:
-            _ctx = multiprocessing.get_context("forkserver")
-            _ctx.set_forkserver_preload(_PRELOAD)
-        return _ctx
+def web_pool(timeout_s: float) -> WorkerPool:
+    """The web application's own isolated worker (``toolkit.read.isolate``, as ``collect`` parses):
+    one memory- and time-limited process, used by one request at a time (hold ``POOL_LOCK``)."""
+    global _pool
+    with _pool_guard:
+        if _pool is None or _pool.limits.worker_timeout_s != timeout_s:
+            if _pool is not None:
+                _pool.close()
+            _pool = WorkerPool(size=1, limits=replace(DEFAULT_LIMITS, worker_timeout_s=timeout_s))
+        return _pool
 
 
-def _worker(conn: Any, archived: str, name: str, catalogue_path: str, ledger_path: str, expected_round: str,
-            feedback_path: str, memory_bytes: int) -> None:
-    try:
-        if memory_bytes:
-            import resource
+@atexit.register
+def _close_pool() -> None:
+    if _pool is not None:
+        _pool.close()
 
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from toolkit.catalogue import read_catalogue
-        from toolkit.config import DEFAULT_SETTINGS
-        from toolkit.feedback import write_feedback
-        from toolkit.ledger.history import LedgerHistory
-        from toolkit.reference import load_reference
-        from toolkit.validate.run import validate_file
 
-        parsed = validate_file(Path(archived), load_reference(), DEFAULT_SETTINGS, read_catalogue(Path(catalogue_path)),
-                               display_name=name, expected_round=expected_round,
-                               history=LedgerHistory(Path(ledger_path)))
-        report = parsed.report
-        written = None
-        if report.findings and not any(f.rule.startswith("intake.") for f in report.findings):
-            written = write_feedback(Path(archived), report, Path(feedback_path))
-        conn.send(("ok", report, bool(written)))
-    except BaseException as exc:  # noqa: BLE001 - the parent turns it into a finding
+def validate_isolated(ws: Workspace, ref: Reference, archived: Path, name: str, expected_round: str,
+                      feedback_path: Path, timeout_s: float) -> tuple[FileReport, bool]:
+    """Check ``archived`` exactly as ``collect`` does (``check_file`` in an isolated worker) and write
+    the feedback workbook in the worker too. A crash, a memory blow-up or a timeout is the named
+    rejection ``collect`` gives, never the server's problem. Returns the report and whether feedback
+    was written."""
+    job = FileJob(archived, name, expected_round, LedgerHistory(ws.ledger_path))
+    with POOL_LOCK:
+        pool = web_pool(timeout_s)
+        outcome = next(pool.map(check_file, [job], ref=ref, catalogue=ws.catalogue(), settings=DEFAULT_SETTINGS))
+        if outcome.error is not None:
+            report = FileReport(file=name)
+            code = outcome.error.code if isinstance(outcome.error, WorkerFailure) else "file.unreadable"
+            detail = outcome.error.message_en if isinstance(outcome.error, WorkerFailure) else str(outcome.error)[:300]
+            report.findings.append(make_finding(code, detail=detail))
+            return report, False
+        report = outcome.result.parsed.report
+        if not report.findings or any(f.rule.startswith("intake.") for f in report.findings):
+            return report, False  # nothing to mark, or a file no reader should open
         try:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:300], False))
-        except Exception:
-            pass
-    finally:
-        conn.close()
-
-
-def validate_isolated(ws: Workspace, archived: Path, name: str, expected_round: str, feedback_path: Path,
-                      timeout_s: float) -> tuple[FileReport, bool]:
-    """Validate ``archived`` in a child process; a crash, a memory blow-up or a timeout is an
-    unreadable file, never the server's problem. Returns the report and whether feedback was written."""
-    from toolkit.read.preflight import Limits
-
-    ctx = _context()
-    receive, send = ctx.Pipe(duplex=False)
-    memory = int(getattr(Limits(), "worker_memory_bytes", 0) or 0)
-    proc = ctx.Process(target=_worker, daemon=True,
-                       args=(send, str(archived), name, str(ws.catalogue_path), str(ws.ledger_path), expected_round,
-                             str(feedback_path), memory))
-    proc.start()
-    send.close()
-    outcome: tuple[str, Any, bool] = ("error", "the check did not finish in time", False)
-    try:
-        if receive.poll(timeout_s):
-            outcome = receive.recv()
-    except (EOFError, OSError):
-        outcome = ("error", f"the checking process stopped (exit code {proc.exitcode})", False)
-    finally:
-        proc.join(1)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        receive.close()
-    kind, payload, feedback = outcome
-    if kind == "ok":
-        return payload, feedback
-    report = FileReport(file=name)
-    report.findings.append(make_finding("file.unreadable", detail=str(payload)))
-    return report, False
+            written = pool.run(write_feedback, archived, report, feedback_path)
+        except Exception:  # the issues are on the page; the workbook copy is a convenience
+            written = None
+    return report, written is not None
 
 
 def _finding_dict(f: Finding) -> dict[str, str]:
@@ -151,7 +129,7 @@ def _finding_dict(f: Finding) -> dict[str, str]:
             "message_th": f.message_th, "message_en": f.message_en}
 
 
-def run_check(ws: Workspace, access: AgencyAccess, upload: Upload, timeout_s: float) -> CheckRecord:
+def run_check(ws: Workspace, ref: Reference, access: AgencyAccess, upload: Upload, timeout_s: float) -> CheckRecord:
     """Check an archived upload for the link's agency and round, and keep the result."""
     folder = check_dir(ws, access, upload.sha256)
     assert folder is not None
@@ -161,8 +139,8 @@ def run_check(ws: Workspace, access: AgencyAccess, upload: Upload, timeout_s: fl
         if old.is_file() and old.name not in ("check.json", "feedback.xlsx"):
             old.unlink()
     shutil.move(str(upload.staged), staged)
-    report, feedback = validate_isolated(ws, upload.archived, upload.name, access.round, folder / "feedback.xlsx",
-                                         timeout_s)
+    report, feedback = validate_isolated(ws, ref, upload.archived, upload.name, access.round,
+                                         folder / "feedback.xlsx", timeout_s)
     record = CheckRecord(upload.sha256, upload.name, upload.size, now_utc(), access.agency, access.round,
                          {"agency": report.agency, "round": report.round, "template_id": report.template_id,
                           "outcome": report.outcome},

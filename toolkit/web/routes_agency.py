@@ -64,7 +64,7 @@ async def check(request: Request, token: str) -> Response:
     except UploadRefused as exc:
         csrf_token(request)
         return _agency_page(request, token, access, status_code=exc.status, refusal=exc)
-    record = await run_in_threadpool(run_check, web.ws, access, upload, web.web.check_timeout_s)
+    record = await run_in_threadpool(run_check, web.ws, web.ref, access, upload, web.web.check_timeout_s)
     return RedirectResponse(f"/a/{token}/check/{record.sha256}", status_code=303)
 
 
@@ -100,7 +100,7 @@ async def submit(request: Request, token: str, sha: str) -> Response:
     if record is None:
         raise HTTPException(404)
     try:
-        receipt = await run_in_threadpool(submit_check, web.ws, web.ref, access, record)
+        receipt = await run_in_threadpool(submit_check, web.ws, web.ref, access, record, web.web.check_timeout_s)
     except SubmitRefused as exc:
         return message_page(request, 409, "ส่งไม่ได้", "Not submitted", exc.message_th, exc.message_en)
     except WorkspaceError as exc:

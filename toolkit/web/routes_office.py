@@ -12,7 +12,9 @@ from toolkit.errors import ToolkitError
 from toolkit.ledger import Ledger
 from toolkit.merge.run import merge_workspace
 from toolkit.web.app import WebContext, message_page, render
-from toolkit.web.roster import build_roster, diff_submissions, history, known_rounds
+from toolkit.diff import diff_return
+from toolkit.status import chase_text, round_status
+from toolkit.web.roster import history, known_rounds
 from toolkit.web.security import check_csrf, require_user
 from toolkit.web.submit import WRITE_LOCK
 from toolkit.workspace import locked
@@ -40,9 +42,9 @@ async def dashboard(request: Request, round: str | None = None) -> Response:
     web = _web(request)
     with Ledger(web.ws.ledger_path) as ledger:
         rounds, chosen = _round(ledger, round)
-        roster = build_roster(ledger, web.ws.catalogue(), chosen, web.settings) if chosen else None
-    return render(request, "office.html", rounds=rounds, chosen=chosen, roster=roster,
-                  master=web.ws.master_path.exists())
+        status = round_status(ledger, web.ws.catalogue(), Round.parse(chosen), web.settings) if chosen else None
+    return render(request, "office.html", rounds=rounds, chosen=chosen, status=status,
+                  chase=chase_text(status) if status else "", master=web.ws.master_path.exists())
 
 
 @router.get("/agency/{code}", response_class=HTMLResponse)
@@ -55,11 +57,12 @@ async def agency(request: Request, code: str, round: str) -> Response:
         agency_ = web.ws.catalogue().agencies.get(code)
         if not subs and agency_ is None:
             raise HTTPException(404)
-        with_rows = [s for s in subs if s.outcome != "rejected"]
-        changes = diff_submissions(ledger, with_rows[-2].id, with_rows[-1].id) if len(with_rows) >= 2 else None
-        compared = (with_rows[-2], with_rows[-1]) if len(with_rows) >= 2 else None
+        try:
+            changes, why_not = diff_return(ledger, code, chosen or "", web.ref), None
+        except ToolkitError as exc:
+            changes, why_not = None, exc
     return render(request, "office_agency.html", code=code, name=agency_.name_th if agency_ else "?", round=chosen,
-                  submissions=list(reversed(subs)), changes=changes, compared=compared)
+                  submissions=list(reversed(subs)), diff=changes, why_not=why_not)
 
 
 @router.post("/merge")

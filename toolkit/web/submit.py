@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from toolkit.collect import CollectResult, collect_file
 from toolkit.ledger import Ledger, Submission
 from toolkit.reference import Reference
-from toolkit.web.checks import CheckRecord, check_dir, save_check, staged_file
+from toolkit.web.checks import POOL_LOCK, CheckRecord, check_dir, save_check, staged_file, web_pool
 from toolkit.web.tokens import AgencyAccess
 from toolkit.workspace import Workspace, locked
 
@@ -30,7 +30,8 @@ class SubmitRefused(Exception):
         self.message_th, self.message_en = message_th, message_en
 
 
-def submit_check(ws: Workspace, ref: Reference, access: AgencyAccess, record: CheckRecord) -> Receipt:
+def submit_check(ws: Workspace, ref: Reference, access: AgencyAccess, record: CheckRecord,
+                 timeout_s: float = 60.0) -> Receipt:
     """Record the checked file in the ledger as ``toolkit collect`` would; refuse what the check blocked."""
     if record.submission_id is not None:
         raise SubmitRefused("ไฟล์นี้ส่งแล้ว", "This file was already submitted.")
@@ -43,7 +44,9 @@ def submit_check(ws: Workspace, ref: Reference, access: AgencyAccess, record: Ch
         known = ledger.by_sha(record.sha256)
         if known is not None and (known.agency, known.round) != (access.agency, access.round):
             raise SubmitRefused("ไฟล์นี้ไม่ใช่ของหน่วยงานท่าน", "This file is not your agency's.")
-        result: CollectResult = collect_file(ws, ledger, path, ref, ws.catalogue(), expected_round=access.round)
+        with POOL_LOCK:
+            result: CollectResult = collect_file(ws, ledger, path, ref, ws.catalogue(), expected_round=access.round,
+                                                 pool=web_pool(timeout_s))
         if result.submission is None:
             raise SubmitRefused("บันทึกไม่สำเร็จ กรุณาลองใหม่", f"Could not record the file: {result.detail}")
         receipt = receipt_for(ledger, result.submission)
