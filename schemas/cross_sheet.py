@@ -306,6 +306,32 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
 _SPENT = re.compile(r"เบิกจ่าย[^/\n]{0,80}?(?:จำนวนเงิน|เป็นเงิน|รวม|จำนวน)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*\.?-?\s*บาท")
 
 
+#: "ได้โอนงบประมาณให้สำนักงานเขต 50 สำนักงานเขต จำนวนเงิน 3,267,440.-บาท", "ได้รับจัดสรรงบประมาณ 100,000 บาท"
+_BUDGET = re.compile(r"(?:โอนงบประมาณ|ได้รับ(?:การ)?(?:จัดสรร)?งบประมาณ)[^/\n]{0,80}?"
+                     r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*\.?-?\s*บาท")
+
+
+@cross_rule
+def narrative_budget(v: "ReturnView") -> Iterator["Finding"]:
+    """A narrative stating the budget transferred or received as another amount than the project's
+    budget received (the seed 21000000-3142: 3,267,440 transferred, 3,304,180 received). A warning:
+    part of a budget may be held back, which auditors should know of."""
+    received = {p.project_code: p.budget_received for _, p in v.frame("projects").iterrows()}
+    for code, group in _by_project(v, "progress", "report_no"):
+        budget = received.get(code)
+        if not _present(budget) or budget <= 0:
+            continue
+        tolerance = max(1.0, budget * v.settings.budget_used_tolerance_pct / 100)
+        for row, r in group.iterrows():
+            if not _present(r.narrative):
+                continue
+            for m in _BUDGET.finditer(v.ref_digits(str(r.narrative))):
+                amount = float(m.group(1).replace(",", ""))
+                if abs(amount - budget) > tolerance:
+                    yield v.finding("narrative.budget-differs", "progress", row, "narrative", amount,
+                                    item=f"{code}#{int(r.report_no)}:{int(amount)}", expected=budget)
+
+
 @cross_rule
 def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
     """A narrative saying more money was disbursed than the disbursement column records up to that

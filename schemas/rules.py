@@ -203,6 +203,10 @@ _RULES = (
          "กรุณากรอกการเบิกจ่ายให้ครบ",
          "The narrative says {value} baht were disbursed, but the disbursements recorded up to this report total "
          "{expected} baht; record every disbursement."),
+    Rule("narrative.budget-differs", "warning",
+         "A budget a narrative says was transferred or received equals the project's budget received",
+         "ผลการดำเนินงานระบุงบประมาณที่โอน/ได้รับ {value} บาท ไม่เท่ากับงบประมาณที่ได้รับของโครงการ {expected} บาท",
+         "The narrative states a budget transferred or received of {value} baht, not the project's {expected} baht."),
     Rule("narrative.count-percent-mismatch", "warning", "A count and the percent stated with it agree",
          "'{value}' ไม่สอดคล้องกัน: {count} จาก {total} คิดเป็นร้อยละ {expected}",
          "'{value}' does not add up: {count} of {total} is {expected} %."),

@@ -123,6 +123,11 @@ def test_project_3142_report_9_says_583203_baht_spent_while_the_column_has_36740
     assert hit and "36,740" in hit[0]["Message (English)"]
 
 
+def test_project_3142_transferred_3267440_of_the_3304180_received(flags):
+    hit = _flag(flags, "narrative.budget-differs", "2100", "Progress", value="3,267,440")
+    assert hit and "3,304,180" in hit[0]["Message (English)"]
+
+
 def _ledger_items(demo, rule):
     db = sqlite3.connect(demo.workspace / "ledger.sqlite")
     try:

@@ -48,6 +48,7 @@ _OVERRIDES = {
                         "measure_en": "Baht disbursed in this report", "z": "+40.3", "lo": "-12,000",
                         "hi": "85,480", "median": "36,740", "n": "6"},
     "narrative.spent-above-disbursed": {"value": "583,203", "expected": "36,740"},
+    "narrative.budget-differs": {"value": "3,267,440", "expected": "3,304,180"},
     "ref.unknown-department": {"value": "สำนักยุทธศาสตร์และการประเมินผล", "suggestion": "สำนักยุทธศาสตร์และประเมินผล"},
     "narrative.count-percent-mismatch": {"value": "40 สำนักงานเขต คิดเป็นร้อยละ 70", "count": "40", "total": "50",
                                          "expected": "80"},
