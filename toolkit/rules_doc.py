@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+from dataclasses import fields
+
 from schemas.rules import RULES
+from toolkit.read.preflight import DEFAULT_LIMITS, Limits
 
 _EXAMPLE = {"value": "150", "expected": "100", "label_th": "ความก้าวหน้าสะสม (ร้อยละ)",
             "label_en": "Cumulative progress (%)", "detail": "…", "found": "2564-Q3", "current": "1",
@@ -67,4 +72,75 @@ def render_rules_markdown() -> str:
         en = rule.message_en.format_map(sample).replace("|", "\\|")
         th = rule.message_th.format_map(sample).replace("|", "\\|")
         lines.append(f"| `{rule.id}` | {rule.severity} | {rule.checks_en} | {en} | {th} |")
+    return "\n".join(lines) + "\n"
+
+
+#: how each rejection is detected (``{limit_name}`` is the limit's default value)
+_CAUSES = {
+    "file.unreadable": "preflight passed but the reader (python-calamine) could not read the package; or the "
+                       "check itself failed on this file (the error is named)",
+    "intake.not-a-workbook": "the first bytes are neither a zip (.xlsx/.xlsm) nor an OLE container: empty uploads, "
+                             "HTML or text saved as .xlsx, a zip without a workbook part",
+    "intake.encrypted": "an OLE container holding an `EncryptedPackage` stream: a password-protected workbook",
+    "intake.legacy-xls": "an OLE container without encryption: Excel 97-2003 .xls (also when renamed .xlsx)",
+    "intake.corrupt-zip": "unreadable central directory, truncated upload, a member failing its CRC-32, or two "
+                          "members with the same name (also differing only in case, or in / against \\)",
+    "intake.zip-bomb": "more than {max_members} members, more than {max_uncompressed_bytes} bytes unpacked, or a "
+                       "member over 1 MiB expanding more than {max_ratio}x",
+    "intake.too-large": "the file is larger than {max_file_bytes} bytes",
+    "intake.hostile-xml": "an XML part declares a DTD or entities (billion laughs, XXE), or one cell's XML exceeds "
+                          "{max_cell_xml_bytes} bytes",
+    "intake.range-too-large": "a cell beyond row {max_row} or column {max_column} (styled empty cells included), or "
+                              "more than {max_value_cells} cells holding values",
+    "intake.error-cells": "a cell the toolkit reads (a data column, between the first and last data rows) is an "
+                          "Excel error cell (`t=\"e\"`: #DIV/0!, #REF! ...); text columns are named here, number and "
+                          "date columns refuse the error text as `value.unreadable`",
+    "intake.uncalculated-formulas": "a cell the toolkit reads holds a formula saved without its result (files "
+                                    "written by programs that do not calculate)",
+    "intake.parser-crashed": "the worker reading the file died (a signal such as SIGABRT or SIGSEGV, a Rust panic)",
+    "intake.timeout": "the worker reading the file took longer than {worker_timeout_s} s",
+    "intake.memory": "the worker reading the file needed more than {worker_memory_bytes} bytes of address space",
+}
+
+
+def _limit_docs() -> dict[str, str]:
+    """Each Limits field's ``#:`` comment, read from the source so the doc says what the code says
+    (a comment covers every field up to the next comment)."""
+    docs: dict[str, str] = {}
+    comment, in_comment = "", False
+    for line in inspect.getsource(Limits).splitlines():
+        text = line.strip()
+        if text.startswith("#:"):
+            comment = f"{comment} {text[2:].strip()}".strip() if in_comment else text[2:].strip()
+            in_comment = True
+        elif re.match(r"\w+: ", text):
+            docs[text.split(":")[0]] = comment
+            in_comment = False
+    return docs
+
+
+def render_rejections_markdown() -> str:
+    """``docs/rejections.md``: every reason a file is refused as a whole, how it is detected, what the agency
+    is told (Thai and English), and the limits with their defaults."""
+    limits = {f.name: f"{getattr(DEFAULT_LIMITS, f.name):,}" for f in fields(Limits)}
+    lines = ["# Why a file is refused", "",
+             "Generated from `schemas/rules.py` and `toolkit/read/preflight.py` by `scripts/gen_rules_doc.py`; "
+             "do not edit by hand.",
+             "Before any spreadsheet reader runs, the intake preflight looks at the bytes and the zip; reading then "
+             "happens in a memory- and time-limited worker process. A file refused for one of these reasons is kept "
+             "in `archive/`, recorded in the ledger as rejected with the reason, and the agency gets the message "
+             "below; the rest of the batch goes on.", "",
+             "| reason | detected when | message to the agency (English) | ข้อความถึงหน่วยงาน (ไทย) |", "|---|---|---|---|"]
+    for rule in sorted((r for r in RULES.values() if r.id.startswith("intake.") or r.id == "file.unreadable"),
+                       key=lambda r: r.id):
+        sample = {**_EXAMPLE, **_OVERRIDES.get(rule.id, {})}
+        en = rule.message_en.format_map(sample).replace("|", "\\|")
+        th = rule.message_th.format_map(sample).replace("|", "\\|")
+        cause = _CAUSES.get(rule.id, rule.checks_en).format(**limits).replace("|", "\\|")
+        lines.append(f"| `{rule.id}` | {cause} | {en} | {th} |")
+    lines += ["", "## Limits", "", "In `toolkit.read.preflight.Limits`; the defaults:", "",
+              "| limit | default | what it bounds |", "|---|---|---|"]
+    notes = _limit_docs()
+    for f in fields(Limits):
+        lines.append(f"| `{f.name}` | {limits[f.name]} | {notes.get(f.name, '')} |")
     return "\n".join(lines) + "\n"
