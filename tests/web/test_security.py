@@ -125,14 +125,15 @@ def test_oversized_uploads_are_refused_before_anything_is_kept(ws, tokens, clien
     assert not any((ws.root / "web" / "staging").iterdir())
 
 
-@pytest.mark.parametrize("name", ["apache-poi__poc-xmlbomb.xlsx", "apache-poi__duplicate-filename.xlsx"])
-def test_hostile_files_are_archived_and_rejected_by_name_without_a_ledger_trace(ws, tokens, client, name):
+@pytest.mark.parametrize("name, rule", [("apache-poi__poc-xmlbomb.xlsx", "intake.hostile-xml"),
+                                        ("apache-poi__duplicate-filename.xlsx", "intake.corrupt-zip")])
+def test_hostile_files_are_archived_and_rejected_by_name_without_a_ledger_trace(ws, tokens, client, name, rule):
     path = CORPUS / name
     if not path.exists():
         pytest.skip(f"corpus file {name} not installed at {CORPUS}")
     before = ledger_dump(ws)
     sha, page = _checked(client, tokens[AGENCY], path)
-    assert "intake." in page.text and "ส่งแบบรายงาน" not in page.text
+    assert rule in page.text and "ส่งแบบรายงาน" not in page.text and "ยังส่งไม่ได้" in page.text
     assert not list((ws.root / "web" / "checks").rglob("feedback.xlsx"))  # never opened by openpyxl
     assert client.get(f"/a/{tokens[AGENCY]}/check/{sha}/feedback.xlsx").status_code == 404
     assert archived_files(ws) == {f"{sha}.xlsx"}
@@ -151,3 +152,34 @@ def test_office_and_auditor_pages_need_the_right_login(ws, client):
     client.cookies.clear()
     assert login(client, *AUDITOR).url.path == "/auditor"
     assert client.get("/office").status_code == 403
+
+
+def test_a_submission_while_the_command_line_holds_the_workspace_is_refused_and_can_be_retried(ws, tokens, client, returns):
+    from toolkit.workspace import locked
+
+    sha, page = _checked(client, tokens[AGENCY], returns["clean"])
+    with locked(ws):  # e.g. toolkit collect running
+        busy = client.post(f"/a/{tokens[AGENCY]}/check/{sha}/submit", data={"csrf": csrf_of(page.text)})
+    assert busy.status_code == 503 and "ระบบไม่ว่าง" in busy.text
+    assert ledger_dump(ws)[0] == []
+    done = client.post(f"/a/{tokens[AGENCY]}/check/{sha}/submit", data={"csrf": csrf_of(page.text)})
+    assert done.status_code == 200 and sha in done.text and len(ledger_dump(ws)[0]) == 1
+
+
+def test_old_checks_and_half_received_uploads_are_pruned(ws, tokens, client, returns):
+    import os
+    import time
+
+    from toolkit.web.checks import checks_root, prune, staging_dir
+
+    sha, _ = _checked(client, tokens[AGENCY], returns["clean"])
+    [folder] = [p for p in checks_root(ws).glob("*/*") if p.name == sha]
+    part = staging_dir(ws) / ".abandoned.part"
+    part.write_bytes(b"half")
+    assert prune(ws, keep_hours=1) == 0
+    old = time.time() - 2 * 3600
+    os.utime(folder, (old, old))
+    os.utime(part, (old, old))
+    assert prune(ws, keep_hours=1) == 2 and not folder.exists() and not part.exists()
+    assert client.get(f"/a/{tokens[AGENCY]}/check/{sha}").status_code == 404
+    assert f"{sha}.xlsx" in archived_files(ws)  # the original stays archived

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,22 @@ def validate_isolated(ws: Workspace, ref: Reference, archived: Path, name: str, 
 def _finding_dict(f: Finding) -> dict[str, str]:
     return {"rule": f.rule, "severity": f.severity, "sheet": f.sheet, "cell": f.cell, "value": f.value,
             "message_th": f.message_th, "message_en": f.message_en}
+
+
+def prune(ws: Workspace, keep_hours: float, now: float | None = None) -> int:
+    """Remove checks and half-received uploads untouched for ``keep_hours`` (the archive keeps every
+    original); returns how many folders or files went."""
+    cutoff = (now if now is not None else time.time()) - keep_hours * 3600
+    gone = 0
+    for folder in checks_root(ws).glob("*/*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone += 1
+    for part in staging_dir(ws).glob(".*.part"):
+        if part.stat().st_mtime < cutoff:
+            part.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 def run_check(ws: Workspace, ref: Reference, access: AgencyAccess, upload: Upload, timeout_s: float) -> CheckRecord:

@@ -12,7 +12,7 @@ from schemas import SHEETS_BY_KEY
 from toolkit.calendar import Round, format_be
 from toolkit.ledger import Ledger
 from toolkit.web.app import WebContext, message_page, render
-from toolkit.web.checks import check_dir, load_check, run_check, staging_dir
+from toolkit.web.checks import check_dir, load_check, prune, run_check, staging_dir
 from toolkit.web.security import check_csrf, csrf_token
 from toolkit.web.submit import SubmitRefused, agency_submissions, receipt_for, submit_check
 from toolkit.web.tokens import AgencyAccess, resolve_token
@@ -64,6 +64,7 @@ async def check(request: Request, token: str) -> Response:
     except UploadRefused as exc:
         csrf_token(request)
         return _agency_page(request, token, access, status_code=exc.status, refusal=exc)
+    await run_in_threadpool(prune, web.ws, web.web.staging_keep_hours)
     record = await run_in_threadpool(run_check, web.ws, web.ref, access, upload, web.web.check_timeout_s)
     return RedirectResponse(f"/a/{token}/check/{record.sha256}", status_code=303)
 

@@ -19,7 +19,7 @@ class WebSettings:
     secure_cookies: bool = False
     #: flags shown per page in the auditors' view
     flags_per_page: int = 200
-    #: hours after which an agency's unsubmitted checked uploads are removed from the staging folder
+    #: hours after which a check (its staged copy, feedback and record under WS/web/checks) is removed
     staging_keep_hours: int = 72
 
 
