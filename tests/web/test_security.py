@@ -183,3 +183,13 @@ def test_old_checks_and_half_received_uploads_are_pruned(ws, tokens, client, ret
     assert prune(ws, keep_hours=1) == 2 and not folder.exists() and not part.exists()
     assert client.get(f"/a/{tokens[AGENCY]}/check/{sha}").status_code == 404
     assert f"{sha}.xlsx" in archived_files(ws)  # the original stays archived
+
+
+def test_access_logs_do_not_carry_agency_tokens(tokens, app):
+    import logging
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/a/{tokens[AGENCY]}/check/abc?x=1", "1.1", 200), None)
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    assert tokens[AGENCY] not in record.getMessage() and "/a/…/check/abc" in record.getMessage()

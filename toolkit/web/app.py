@@ -21,7 +21,8 @@ from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.ledger import Ledger
 from toolkit.reference import Reference, load_reference
 from toolkit.web.accounts import session_secret
-from toolkit.web.security import Forbidden, LoginRequired, SecurityHeaders, csrf_token, current_user
+from toolkit.web.security import (Forbidden, LoginRequired, SecurityHeaders, csrf_token, current_user,
+                                   redact_access_log)
 from toolkit.web.settings import DEFAULT_WEB_SETTINGS, WebSettings
 from toolkit.workspace import Workspace
 
@@ -60,6 +61,7 @@ def create_app(workspace: Path, settings: Settings = DEFAULT_SETTINGS,
     ws = Workspace.open(workspace)
     with Ledger(ws.ledger_path) as ledger:
         secret = session_secret(ledger)
+    redact_access_log()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["be_time"] = be_time
     templates.env.filters["cell"] = cell_text

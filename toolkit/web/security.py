@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 import secrets
 from typing import Any
 
@@ -110,3 +112,23 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8")] + _HEADERS})
     await send({"type": "http.response.body", "body": text.encode()})
+
+
+_TOKEN_PATH = re.compile(r"/a/[^/?\s]+")
+
+
+class RedactAgencyLinks(logging.Filter):
+    """Access logs show ``/a/…`` instead of an agency's secret token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_PATH.sub("/a/…", a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = _TOKEN_PATH.sub("/a/…", record.msg)
+        return True
+
+
+def redact_access_log() -> None:
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactAgencyLinks) for f in logger.filters):
+        logger.addFilter(RedactAgencyLinks())
