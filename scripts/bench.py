@@ -391,8 +391,9 @@ def bare_master_write(data: Any, path: Path) -> dict[str, Any]:
     tables = [("Submissions", master._SUBMISSIONS, [s.__dict__ for s in data.submissions])]
     tables += [(name, master._consolidated_columns(key), data.sheets.get(key, []))
                for key, name in master.MASTER_SHEETS.items()]
+    summary = getattr(master, "_SUMMARY", None) or [(k, k, k, "") for k in (data.summary[0] if data.summary else {})]
     tables += [("KPIResults", master._KPI_RESULTS, data.kpi_results), ("Flags", master._FLAGS, data.flags),
-               ("Summary", master._SUMMARY, data.summary)]
+               ("Summary", summary, data.summary)]
     rows = cells = 0
     started = time.perf_counter()
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
