@@ -193,3 +193,12 @@ def test_access_logs_do_not_carry_agency_tokens(tokens, app):
     for f in logging.getLogger("uvicorn.access").filters:
         f.filter(record)
     assert tokens[AGENCY] not in record.getMessage() and "/a/…/check/abc" in record.getMessage()
+
+
+def test_repeated_failed_logins_lock_the_name_for_a_while(ws, client):
+    from toolkit.web.settings import DEFAULT_WEB_SETTINGS
+
+    for _ in range(DEFAULT_WEB_SETTINGS.login_max_failures):
+        assert login(client, "lockme", "wrong password").status_code == 401
+    assert login(client, "lockme", "wrong password").status_code == 429
+    assert login(client, *OFFICE).url.path == "/office"  # another name is not affected

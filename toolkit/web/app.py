@@ -3,7 +3,7 @@ server with Jinja2 (no front-end build), Thai first with English beside it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ class WebContext:
     settings: Settings
     web: WebSettings
     templates: Jinja2Templates
+    #: failed logins per name (monotonic times), for the lock-out
+    login_failures: dict[str, list[float]] = field(default_factory=dict)
 
 
 def render(request: Request, template: str, status_code: int = 200, /, **context: Any) -> HTMLResponse:

@@ -17,6 +17,9 @@ class WebSettings:
     session_max_age_s: int = 8 * 3600
     #: send cookies only over HTTPS (set when the office serves the app behind TLS)
     secure_cookies: bool = False
+    #: failed logins of one name after which it is refused for ``login_lockout_s`` seconds
+    login_max_failures: int = 5
+    login_lockout_s: int = 15 * 60
     #: flags shown per page in the auditors' view
     flags_per_page: int = 200
     #: hours after which a check (its staged copy, feedback and record under WS/web/checks) is removed
