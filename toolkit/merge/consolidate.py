@@ -31,6 +31,8 @@ class MasterData:
     sheets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     kpi_results: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
+    #: the day lateness was judged on
+    as_of: date | None = None
 
 
 def _as_date(text: Any) -> Any:
@@ -51,7 +53,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     current = ledger.current()
     latest = ledger.latest()
     rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
-    data = MasterData(rounds=rounds, submissions=ledger.submissions())
+    data = MasterData(rounds=rounds, submissions=ledger.submissions(), as_of=today or date.today())
     names = {code: a.name_th for code, a in cat.agencies.items()}
     accepted = [s for s in current if s.outcome != "rejected"]
 
@@ -157,7 +159,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
             rnd = Round.parse(round_text)
         except Exception:
             continue
-        for st in round_status(ledger, cat, rnd, settings, today).agencies:  # toolkit/status.py: one notion of state
+        for st in round_status(ledger, cat, rnd, settings, data.as_of).agencies:  # toolkit/status.py: one notion of state
             code = st.agency
             cur = current_by.get((code, round_text))
             applied = cur is not None and cur.outcome != "rejected"

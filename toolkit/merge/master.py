@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ from toolkit.atomic import commit, temp_path
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
-from toolkit.template.xlsx import EXCEL_MAX_STRING, check, new_workbook, write_value
+from toolkit.merge.summary_sheet import write_summary
+from toolkit.template.xlsx import check, new_workbook, write_value
 
 MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "PlanSteps", "kpis": "KPIs"}
 DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
@@ -25,14 +25,6 @@ _SUFFIX = [("source_file", "ไฟล์ต้นทาง", "Source file", "tex
            ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
            ("source_sheet", "แผ่นงานต้นทาง", "Source sheet", "text"),
            ("source_range", "เซลล์ต้นทาง", "Source cells", "text"), ("excel_row", "แถวในไฟล์", "Source row", "int")]
-_SUMMARY = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
-            ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("state", "สถานะ", "State", "text"),
-            ("due", "กำหนดส่ง", "Due", "date"), ("received", "วันที่ได้รับ", "Received", "date"),
-            ("late", "ส่งช้า", "Late", "text"), ("errors", "ข้อผิดพลาดที่เปิดอยู่", "Open errors", "int"),
-            ("warnings", "คำเตือนที่เปิดอยู่", "Open warnings", "int"),
-            ("budget_received", "งบประมาณที่ได้รับ (บาท)", "Budget received (baht)", "money"),
-            ("disbursed", "เบิกจ่ายแล้ว (บาท)", "Disbursed (baht)", "money"),
-            ("source_file", "ไฟล์ล่าสุด", "Latest file", "text")]
 _SUBMISSIONS = [("id", "ลำดับ", "Submission", "int"), ("received_at", "เวลาที่ได้รับ", "Received at", "text"),
                 ("original_name", "ชื่อไฟล์", "File name", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
                 ("round", "รอบรายงาน", "Round", "text"), ("outcome", "ผลการตรวจ", "Outcome", "text"),
@@ -54,22 +46,26 @@ _KPI_RESULTS = [("fiscal_year", "ปีงบประมาณ", "Fiscal year",
                 ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
                 ("result_source", "เซลล์ผลงาน", "Result cell", "text"),
                 ("claimed_source", "เซลล์ผลงานที่แจ้ง", "Claimed cell", "text")]
-_FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), ("rule", "กฎ", "Rule", "text"),
-          ("severity", "ระดับ", "Severity", "text"), ("message_th", "รายละเอียด", "Message (Thai)", "text"),
-          ("message_en", "รายละเอียด (อังกฤษ)", "Message (English)", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
-          ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("round", "รอบรายงาน", "Round", "text"),
-          ("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
+#: what an auditor reads and decides on comes first (and is what prints: see FLAGS_PRINTED)
+_FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), ("severity", "ระดับ", "Severity", "text"),
+          ("rule", "กฎ", "Rule", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
+          ("round", "รอบรายงาน", "Round", "text"), ("sheet", "แผ่นงาน", "Sheet", "text"), ("cell", "ช่อง", "Cell", "text"),
+          ("value", "ค่าที่พบ", "Raw value", "longtext"), ("message_th", "รายละเอียด", "Message (Thai)", "longtext"),
+          ("decision", "ผลการพิจารณา", "Decision", "text"), ("note", "บันทึก", "Note", "longtext"),
+          ("reviewer", "ผู้ตรวจสอบ", "Reviewer", "text"), ("decided_on", "วันที่พิจารณา", "Decided on", "text"),
+          ("message_en", "รายละเอียด (อังกฤษ)", "Message (English)", "longtext"), ("link", "ไปยังแถว", "Go to row", "text"),
+          ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
           ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
-          ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text"),
-          ("sheet", "แผ่นงาน", "Sheet", "text"), ("cell", "ช่อง", "Cell", "text"), ("value", "ค่าที่พบ", "Raw value", "text"),
-          ("link", "ไปยังแถว", "Go to row", "text"), ("decision", "ผลการพิจารณา", "Decision", "text"),
-          ("note", "บันทึก", "Note", "text"), ("reviewer", "ผู้ตรวจสอบ", "Reviewer", "text"),
-          ("decided_on", "วันที่พิจารณา", "Decided on", "text")]
-_KEY_WIDTH = {"agency_name": 30, "state": 24, "rule": 30, "message_th": 60, "message_en": 60, "source_file": 34,
+          ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text")]
+FLAGS_PRINTED = [k for k, *_ in _FLAGS].index("decided_on") + 1
+_KEY_WIDTH = {"agency_name": 30, "state": 24, "rule": 27, "message_th": 46, "message_en": 46, "source_file": 34,
               "name": 40, "kpi_name": 40, "narrative": 50, "description": 40, "original_name": 36, "sha256": 20,
-              "status": 22, "trend": 16, "decision": 22, "note": 30, "value": 24, "sheet": 24, "link": 16,
+              "status": 22, "trend": 16, "decision": 21, "note": 26, "value": 18, "sheet": 21, "link": 16,
               "archived_path": 28, "source_sheet": 24, "source_range": 12, "result_source": 30, "claimed_source": 26,
-              "claim_differs": 12, "claimed_score": 12}
+              "claim_differs": 12, "claimed_score": 12, "held": 12, "errors": 12, "warnings": 12, "approved": 12,
+              "late": 12, "disbursed_pct": 12, "severity": 10, "flag_id": 14, "cell": 8, "round": 10, "reviewer": 14,
+              "decided_on": 13,
+              "submission_outcome": 16}
 _WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money": 15, "date": 12, "longtext": 40,
           "status": 16}
 
@@ -104,19 +100,12 @@ class _Writer:
             ws.set_footer(f"&L{name}&Rหน้า &P / &N")
         if start_row == 0:
             ws.repeat_rows(0, 1)
-        # a table alone on its sheet: each column carries its format, rows go in with write_row
-        by_column = configure and start_row == 0
         for c, (key, th, en, kind) in enumerate(columns):
             check(ws.write_string(start_row, c, th, self.head_th), "write Thai header")
             if configure:
-                ws.set_column(c, c, _KEY_WIDTH.get(key, _WIDTH.get(kind, 14)),
-                              self.fmt.get(kind, self.plain) if by_column else None)
+                ws.set_column(c, c, _KEY_WIDTH.get(key, _WIDTH.get(kind, 14)))
         ws.set_row(start_row, 36)
-        keys = [key for key, *_ in columns]
         for r, row in enumerate(rows, start=start_row + 2):
-            if by_column:
-                check(ws.write_row(r, 0, [_cell(row.get(key)) for key in keys]), f"write row {r} of {name}")
-                continue
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
                 if isinstance(value, bool):
@@ -128,16 +117,6 @@ class _Writer:
                             "name": f"t_{name}_{start_row}"}), f"add table {name}")
         ws.freeze_panes(start_row + 2, 0)
         return ws
-
-
-def _cell(value: Any) -> Any:
-    """A value as ``write_row`` should get it: what ``write_value`` would write, without a format."""
-    if isinstance(value, bool):
-        return "ใช่ / yes" if value else ""
-    if value is None or isinstance(value, (int, float, date)):
-        return None if isinstance(value, float) and value != value else value
-    text = str(value)
-    return text if len(text) <= EXCEL_MAX_STRING else text[: EXCEL_MAX_STRING - 1] + "…"
 
 
 def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
@@ -163,7 +142,13 @@ def write_master(data: MasterData, path: Path) -> Path:
     # KPI quarters are shown through KPIResults, which carries every quarter's claimed result.
     kpi_rows = [{**r, "status": " / ".join(STATUS_LABELS[r["status"]]), "trend": TREND_LABELS[r["trend"]]}
                 for r in data.kpi_results]
-    w.table("KPIResults", _KPI_RESULTS, kpi_rows)
+    kpi_ws = w.table("KPIResults", _KPI_RESULTS, kpi_rows)
+    kpi_keys = [k for k, *_ in _KPI_RESULTS]
+    differs = get_column_letter(kpi_keys.index("claim_differs") + 1)
+    claimed = kpi_keys.index("claimed_achieved")
+    check(kpi_ws.conditional_format(2, claimed, len(kpi_rows) + 1, claimed + 1, {
+        "type": "formula", "criteria": f'=${differs}3<>""', "format": w.book.add_format({"bg_color": "#F8CBAD"})}),
+        "format claims that differ")
     flags_ws = w.table("Flags", _FLAGS, data.flags)
     for i, f in enumerate(data.flags, start=2):
         target = row_of.get((f["submission"], f["sheet_key"], f["excel_row"]))
@@ -174,6 +159,11 @@ def write_master(data: MasterData, path: Path) -> Path:
     n = len(data.flags) + 1
     sev_col = get_column_letter([k for k, *_ in _FLAGS].index("severity") + 1)
     dec_col = [k for k, *_ in _FLAGS].index("decision")
+    for word, colour in (("confirmed", "#F4B084"), ("explained", "#C6EFCE"), ("false alarm", "#DDEBF7")):
+        check(flags_ws.conditional_format(2, dec_col, n, dec_col, {
+            "type": "text", "criteria": "containing", "value": word,
+            "format": w.book.add_format({"bg_color": colour, "bold": True}), "stop_if_true": True}),
+            "format decisions")
     check(flags_ws.conditional_format(2, 0, n, len(_FLAGS) - 1, {
         "type": "formula", "criteria": f'=${get_column_letter(dec_col + 1)}3<>""',
         "format": w.book.add_format({"bg_color": "#E7E6E6", "font_color": "#7F7F7F"}), "stop_if_true": True}),
@@ -182,9 +172,10 @@ def write_master(data: MasterData, path: Path) -> Path:
         check(flags_ws.conditional_format(2, 0, n, len(_FLAGS) - 1, {
             "type": "formula", "criteria": f'=${sev_col}3="{severity}"', "format": w.book.add_format({"bg_color": colour})}),
             "format flags by severity")
+    check(flags_ws.print_area(0, 0, n, FLAGS_PRINTED - 1), "set the Flags print area")
     check(flags_ws.data_validation(2, dec_col, max(n, 2) + 500, dec_col, {
         "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
-    _write_summary(w, summary, data)
+    write_summary(w, summary, data)
     w.book.close()
     return commit(tmp, path, keep_previous=path.with_name(f"{path.stem}.previous{path.suffix}"))
 
@@ -198,35 +189,3 @@ def _created(data: MasterData) -> datetime:
         except (TypeError, ValueError):
             continue
     return max(stamps, default=datetime(2000, 1, 1))
-
-
-def _write_summary(w: _Writer, ws: Any, data: MasterData) -> None:
-    check(ws.write_string(0, 0, "สรุปผลการรายงาน / Reporting summary", w.title), "write summary title")
-    check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds), w.plain), "write rounds")
-    w.table("Summary", _SUMMARY, data.summary, start_row=3, ws=ws)
-    ws.set_column(0, 0, 30)  # the rule table below shares column A
-    row = 3 + 2 + max(len(data.summary), 1) + 2
-    flag_counts = Counter((f["rule"], f["severity"]) for f in data.flags if not f["decision"])
-    w.table("Summary", [("rule", "กฎ", "Rule", "text"), ("severity", "ระดับ", "Severity", "text"),
-                        ("count", "จำนวนประเด็นที่เปิดอยู่", "Open flags", "int")],
-            [{"rule": r, "severity": s, "count": c} for (r, s), c in sorted(flag_counts.items())], start_row=row, ws=ws,
-            configure=False)
-    row += 2 + max(len(flag_counts), 1) + 2
-    status_counts = Counter((r["fiscal_year"], r["status"]) for r in data.kpi_results
-                            if r["claimed_achieved"] is not None or r["quarter"] == 4)
-    kpi_table = [{"fiscal_year": fy, "status": " / ".join(STATUS_LABELS[s]), "count": c}
-                 for (fy, s), c in sorted(status_counts.items())]
-    w.table("Summary", [("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int"), ("status", "สถานะตัวชี้วัด", "KPI status", "text"),
-                        ("count", "จำนวนตัวชี้วัด", "KPIs", "int")], kpi_table, start_row=row, ws=ws, configure=False)
-    outcomes = Counter(r["outcome"] for r in data.summary)
-    if outcomes:
-        chart_row = 3 + 2 + max(len(data.summary), 1)
-        chart = w.book.add_chart({"type": "column"})
-        first, last = 5, 4 + len(data.summary)
-        chart.add_series({"name": "Budget received", "categories": ["Summary", first, 1, last, 1],
-                          "values": ["Summary", first, 9, last, 9]})
-        chart.add_series({"name": "Disbursed", "categories": ["Summary", first, 1, last, 1],
-                          "values": ["Summary", first, 10, last, 10]})
-        chart.set_title({"name": "งบประมาณที่ได้รับและเบิกจ่าย / Budget received and disbursed"})
-        chart.set_size({"width": 720, "height": 320})
-        check(ws.insert_chart(3, len(_SUMMARY) + 1, chart), f"insert chart near row {chart_row}")
