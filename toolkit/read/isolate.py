@@ -64,6 +64,7 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    cached: dict[str, Any] = {}
     while True:
         try:
             message = conn.recv()
@@ -72,6 +73,9 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
         if message is None:
             return
         fn, args, kwargs = message
+        if kwargs is None:  # the shared arguments of this worker's previous task (sent once per map)
+            kwargs = cached
+        cached = kwargs
         try:
             result: tuple[str, Any] = ("ok", fn(*args, **kwargs))
         except MemoryError as exc:
@@ -98,6 +102,7 @@ class _Worker:
         self.deadline = 0.0
         self.started = 0.0
         self.index = -1
+        self.shared_token = 0  # which map's shared arguments this worker holds
 
     def stderr_tail(self) -> str:
         try:
@@ -141,6 +146,7 @@ class WorkerPool:
             self._ctx.set_forkserver_preload(["toolkit.read.stage", "toolkit.validate.run"])
         self._idle: list[_Worker] = []
         self.replaced = 0  # workers that died and were replaced
+        self._maps = 0
 
     def _worker(self) -> _Worker:
         while self._idle:
@@ -162,6 +168,8 @@ class WorkerPool:
             **shared: Any) -> Iterator[Outcome]:
         """``fn(job, **shared)`` for every job, up to ``size`` at a time; yields an ``Outcome`` per job
         in the jobs' order."""
+        self._maps += 1
+        token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker
         pending = iter(enumerate(jobs))
         busy: dict[Connection, _Worker] = {}
         done: dict[int, Outcome] = {}
@@ -178,11 +186,12 @@ class WorkerPool:
                     args = tuple(job) if _star else (job,)
                     worker = self._worker()
                     try:
-                        worker.conn.send((fn, args, shared))
+                        worker.conn.send((fn, args, None if worker.shared_token == token else shared))
                     except (OSError, ValueError, EOFError):  # the worker died idle: start another
                         worker.kill()
                         worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
                         worker.conn.send((fn, args, shared))
+                    worker.shared_token = token
                     worker.index, worker.started = index, time.monotonic()
                     worker.deadline = worker.started + self.limits.worker_timeout_s
                     busy[worker.conn] = worker
