@@ -202,3 +202,19 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(ws, client):
         assert login(client, "lockme", "wrong password").status_code == 401
     assert login(client, "lockme", "wrong password").status_code == 429
     assert login(client, *OFFICE).url.path == "/office"  # another name is not affected
+
+
+def test_a_check_that_overruns_its_time_is_a_named_rejection_and_the_server_goes_on(ws, tokens, returns):
+    import httpx
+
+    from tests.web.conftest import LiveServer
+    from toolkit.web.app import create_app
+    from toolkit.web.settings import WebSettings
+
+    slow = create_app(ws.root, web_settings=WebSettings(check_timeout_s=0.01))
+    with LiveServer(slow) as live, httpx.Client(base_url=live.url, follow_redirects=True, timeout=60) as client:
+        before = ledger_dump(ws)
+        sha, page = _checked(client, tokens[AGENCY], returns["clean"])
+        assert "intake.timeout" in page.text and "ยังส่งไม่ได้" in page.text
+        assert ledger_dump(ws) == before and f"{sha}.xlsx" in archived_files(ws)
+        assert client.get(f"/a/{tokens[AGENCY]}").status_code == 200
