@@ -47,3 +47,14 @@ def test_clean_return_is_submitted_as_collect_records_it_and_gets_a_receipt(ws, 
     assert again.status_code == 409
     home = client.get(f"/a/{tokens[AGENCY]}")
     assert f"/receipt/{sub.id}" in home.text
+
+
+def test_what_an_agency_typed_is_shown_as_text_never_as_markup(ws, tokens, client, tmp_path):
+    from tests.builders import PROJECT, make_return, set_cell
+
+    hostile = make_return(tmp_path, "hostile.xlsx", edit=lambda b, c: set_cell(
+        b, c, ("progress", f"{PROJECT}#2", "progress_pct"), '<script>alert("x")</script>'))
+    page = upload(client, tokens[AGENCY], hostile)
+    assert page.status_code == 200 and "value.unreadable" in page.text
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert(" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
