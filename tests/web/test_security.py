@@ -38,6 +38,9 @@ def test_another_agencys_link_sees_nothing_of_this_agency(ws, tokens, client, re
         assert answer.status_code == 404 and sha not in answer.text, path
     forged = client.post(f"/a/{other}/check/{sha}/submit", data={"csrf": csrf_of(home.text)})
     assert forged.status_code == 404
+    for odd in (f"/a/{other}/receipt/x", f"/a/{other}/check/{sha[:10]}", f"/a/{other}/check/../../ledger.sqlite"):
+        answer = client.get(odd)
+        assert answer.status_code == 404 and "text/html" in answer.headers["content-type"], odd
     assert ledger_dump(ws) == before
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -85,6 +86,11 @@ def create_app(workspace: Path, settings: Settings = DEFAULT_SETTINGS,
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
         return message_page(request, 403, "ไม่อนุญาต", "Forbidden", exc.message_th, exc.message_en)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return message_page(request, 404, "ไม่พบหน้านี้", "Not found",
+                            "ลิงก์ไม่ถูกต้องหรือหมดอายุ", "The link is not valid or has expired.")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
