@@ -22,9 +22,9 @@ KPI_STATUSES = (("met", "#70AD47"), ("on_track", "#5B9BD5"), ("behind", "#FFC000
                 ("invalid", "#C00000"))
 
 ROUNDS = ([("round", "รอบรายงาน", "Round", "text"), ("due", "กำหนดส่ง", "Due", "date"),
-           ("expected", "หน่วยงานที่ต้องส่ง", "Expected", "int")]
-          + [(key, th, en, "int") for key, th, en, _ in STATES]
-          + [("late", "ส่งช้า", "Late", "int"), ("approved", "อนุมัติแล้ว", "Approved", "int")])
+           ("expected", "หน่วยงานที่ต้องส่ง", "Expected", "count")]
+          + [(key, th, en, "count") for key, th, en, _ in STATES]
+          + [("late", "ส่งช้า", "Late", "count"), ("approved", "อนุมัติแล้ว", "Approved", "count")])
 AGENCIES = [("round", "รอบรายงาน", "Round", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
             ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("state", "สถานะ", "State", "text"),
             ("due", "กำหนดส่ง", "Due", "date"), ("received", "วันที่ได้รับ", "Received", "date"),
@@ -39,8 +39,8 @@ SEVERITIES = [("severity", "ระดับ", "Severity", "text"), ("count", "�
 RULES = [("rule", "กฎ", "Rule", "text"), ("severity", "ระดับ", "Severity", "text"),
          ("count", "จำนวนประเด็นที่เปิดอยู่", "Open flags", "int")]
 KPIS = ([("fiscal_year", "ปีงบประมาณ", "Fiscal year", "text")]
-        + [(key, STATUS_LABELS[key][0], STATUS_LABELS[key][1].capitalize(), "int") for key, _ in KPI_STATUSES]
-        + [("total", "รวม", "KPIs", "int")])
+        + [(key, STATUS_LABELS[key][0], STATUS_LABELS[key][1].capitalize(), "count") for key, _ in KPI_STATUSES]
+        + [("total", "รวม", "KPIs", "count")])
 
 
 def round_rows(data: MasterData) -> list[dict[str, Any]]:
@@ -95,6 +95,8 @@ def _insert(ws: Any, row: int, col: int, chart: Any, width: int, height: int) ->
 def write_summary(w: Any, ws: Any, data: MasterData) -> None:
     """Fill the Summary worksheet ``ws`` through the master writer ``w`` (its formats, its table())."""
     check(ws.write_string(0, 0, "สรุปผลการรายงาน / Reporting summary", w.title), "write summary title")
+    if "count" not in w.fmt:  # counts sit centred in columns the wider tables size
+        w.fmt["count"] = w.book.add_format({**w.base, "align": "center"})
     as_of = f"  ณ วันที่ / as of {data.as_of.isoformat()}" if data.as_of else ""
     check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds) + as_of, w.plain), "write rounds")
 
@@ -109,10 +111,10 @@ def write_summary(w: Any, ws: Any, data: MasterData) -> None:
             col = 3 + i
             chart.add_series({"name": f"{th} / {en}", "categories": [SHEET, first, 0, last, 0],
                               "values": [SHEET, first, col, last, col], "fill": {"color": colour},
-                              "data_labels": {"value": True, "font": _FONT}, "gap": 40})
-        chart.set_y_axis({"reverse": True, "num_font": _FONT})  # categories run down: the first on top
-        _insert(ws, row, len(ROUNDS) + 1, chart, 620, 150 + 40 * len(rounds))
-    row += max(2 + len(rounds), (150 + 40 * len(rounds)) // 21 + 1) + 2  # below the chart (21 px rows)
+                              "data_labels": {"value": True, "font": _FONT, "num_format": "0;;;"}, "gap": 40})
+        chart.set_y_axis({"reverse": True, "num_font": _FONT, "interval_unit": 1})  # categories down, first on top
+        _insert(ws, row, len(ROUNDS) + 1, chart, 620, 170 + 60 * len(rounds))
+    row += max(2 + len(rounds), (170 + 60 * len(rounds)) // 21 + 1) + 2  # below the chart (21 px rows)
 
     # every agency against the due date ------------------------------------------------------
     agencies = _agency_rows(data)
@@ -170,6 +172,6 @@ def write_summary(w: Any, ws: Any, data: MasterData) -> None:
             th, en = STATUS_LABELS[key]
             chart.add_series({"name": f"{th} / {en}", "categories": [SHEET, first, 0, last, 0],
                               "values": [SHEET, first, 1 + i, last, 1 + i], "fill": {"color": colour},
-                              "data_labels": {"value": True, "font": _FONT}, "gap": 40})
-        chart.set_y_axis({"reverse": True, "num_font": _FONT})  # categories run down: the first on top
+                              "data_labels": {"value": True, "font": _FONT, "num_format": "0;;;"}, "gap": 40})
+        chart.set_y_axis({"reverse": True, "num_font": _FONT, "interval_unit": 1})  # categories down, first on top
         _insert(ws, row, len(KPIS) + 1, chart, 620, 150 + 40 * len(kpis))
