@@ -55,7 +55,7 @@ def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
             tolerance = max(1.0, received * v.settings.budget_used_tolerance_pct / 100)
             if abs(p.budget_used - total) > tolerance:
                 yield v.finding("project.budget-used-mismatch", "projects", row, "budget_used", item=p.project_code,
-                                expected=total)
+                                amount=p.budget_used, expected=total)
 
 
 # -- progress reports ----------------------------------------------------------------------------

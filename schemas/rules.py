@@ -134,8 +134,8 @@ _RULES = (
          "วันที่ {value} อยู่นอกปีงบประมาณ", "Date {value} lies outside the fiscal year."),
     # -- within a project ---------------------------------------------------------------------
     Rule("project.budget-used-mismatch", "warning", "Budget used equals the sum of disbursements",
-         "งบประมาณที่ใช้ไป {value} บาท ไม่เท่ากับผลรวมการเบิกจ่ายในรายงาน {expected} บาท",
-         "Budget used {value} baht differs from the {expected} baht disbursed in the reports."),
+         "งบประมาณที่ใช้ไป {amount} บาท ไม่เท่ากับผลรวมการเบิกจ่ายในรายงาน {expected} บาท",
+         "Budget used {amount} baht differs from the {expected} baht disbursed in the reports."),
     Rule("project.overspent", "error", "Disbursements never exceed the budget received",
          "ผลรวมการเบิกจ่าย {value} บาท เกินงบประมาณที่ได้รับ {expected} บาท",
          "Disbursements total {value} baht, above the {expected} baht received."),

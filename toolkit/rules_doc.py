@@ -36,7 +36,7 @@ _OVERRIDES = {
     "kpi.score-mismatch": {"value": "70", "expected": "100 / 100"}, "kpi.unit-method-mismatch": {"value": "ระดับ",
                                                                                             "expected": "นับจำนวนเครือข่าย"},
     "kpi.project-complete-kpi-unmet": {"value": "3", "expected": "5"},
-    "project.budget-used-mismatch": {"value": "0", "expected": "36,740"},
+    "project.budget-used-mismatch": {"value": "0", "amount": "0", "expected": "36,740"},
     "project.overspent": {"value": "3,500,000", "expected": "3,304,180"},
     "progress.decreasing": {"value": "20", "expected": "30"},
     "progress.below-previous-round": {"value": "30", "expected": "35", "round": "2564-Q1", "report": "3"},

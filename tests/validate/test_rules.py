@@ -169,8 +169,8 @@ CASES = [
 #: rules that need more than one return, each tested in its own file
 ELSEWHERE = {
     "progress.below-previous-round",  # tests/validate/test_history.py (an earlier round in the ledger)
-    "identity.filename-mismatch",  # tests/validate/test_filename.py (the name a file arrives under)
     "outlier.peers", "outlier.history",  # tests/validate/test_outliers.py (computed by the merge over many returns)
+    "identity.filename-mismatch",  # tests/validate/test_filename.py (the name a file arrives under)
 }
 
 
@@ -252,3 +252,11 @@ def test_extra_row_for_a_project_not_in_the_catalogue_is_refused(tmp_path, ref):
 def test_counts_and_percents_that_agree_pass(tmp_path, ref, text):
     path = make_return(tmp_path, edit=lambda b, c: set_cell(b, c, ("progress", f"{P}#2", "narrative"), text))
     assert validate_file(path, ref).report.findings == []
+
+
+def test_money_typed_with_its_unit_is_not_doubled_in_the_message(tmp_path, ref):
+    path = make_return(tmp_path, edit=lambda b, c: set_cell(b, c, ("projects", P, "budget_used"), "1,250,000 บาท"))
+    hit = next(f for f in validate_file(path, ref).report.findings if f.rule == "project.budget-used-mismatch")
+    assert hit.value == "1,250,000 บาท"  # the raw value is kept as typed
+    assert "1,250,000 บาท ไม่เท่ากับ" in hit.message_th and "บาท บาท" not in hit.message_th
+    assert "Budget used 1,250,000 baht" in hit.message_en
