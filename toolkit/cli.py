@@ -236,7 +236,7 @@ def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
          round_: str = typer.Option(..., "--round", help="Round, e.g. 2564-Q4"),
          as_json: bool = typer.Option(False, "--json", help="One JSON object")) -> None:
     """What the agency's newest return changed against its previous accepted one: cells, flags resolved, raised."""
-    from toolkit.diff import diff_return
+    from toolkit.diff import diff_return, excerpt
     from toolkit.ledger import Ledger
     from toolkit.reference import load_reference
     from toolkit.workspace import Workspace
@@ -252,13 +252,14 @@ def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         return
     new, old = result.new, result.previous
-    held = " held until the approval is withdrawn" if new.held else ""
+    held = "; held until the approval is withdrawn" if new.held else ""
     out.print(f"{agency} {rnd}: #{new.id} {new.original_name} ({new.outcome.replace('_', ' ')}{held}) against "
               f"#{old.id} {old.original_name} ({old.outcome.replace('_', ' ')})", markup=False)
     out.print(f"{len(result.changes)} cell(s) changed / แก้ไข {len(result.changes)} ช่อง", markup=False)
     for c in result.changes:
         where = f"'{c.sheet}'!{c.cell}" if c.cell else f"'{c.sheet}'"
-        out.print(f"  {where}  {c.item}  {c.label_en} / {c.label_th}: {c.before or '(blank)'} -> {c.after or '(blank)'}"
+        before, after = excerpt(c.before, c.after)
+        out.print(f"  {where}  {c.item}  {c.label_en} / {c.label_th}: {before or '(blank)'} -> {after or '(blank)'}"
                   + ("" if c.kind == "changed" else f"  [{c.kind}]"), markup=False)
     for title, flags in (("resolved / แก้ไขแล้ว", result.resolved), ("raised / ประเด็นใหม่", result.raised)):
         out.print(f"{len(flags)} flag(s) {title}", markup=False)
@@ -293,8 +294,10 @@ def status(workspace: Path = typer.Argument(..., help="Workspace folder"),
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         return
-    table = Table("agency", "name", "state", "received", "late", "files", "errors", "warnings", "approved",
-                  title=f"round {result.round}, due {result.due.isoformat()} (as of {result.as_of.isoformat()})")
+    table = Table("agency", "name", title=f"round {result.round}, due {result.due.isoformat()} "
+                                          f"(as of {result.as_of.isoformat()})")
+    for column in ("state", "received", "late", "files", "errors", "warnings", "approved"):
+        table.add_column(column, no_wrap=True)
     for a in result.agencies:
         table.add_row(a.agency, a.name_th + ("" if a.expected else " (not expected)"), a.state.replace("_", " "),
                       a.received.isoformat() if a.received else "", "late" if a.late else "", str(a.files),

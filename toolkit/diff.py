@@ -156,3 +156,25 @@ def resubmission_changes(ledger: Ledger, new: Submission, ref: Reference | None 
         return None
     found = diff_submissions(ledger, new, previous, ref)
     return found if found.changes or found.resolved or found.raised else None
+
+
+def excerpt(before: str, after: str, context: int = 25) -> tuple[str, str]:
+    """Long texts cut to where they differ: the common start and end become "…"."""
+    if len(before) <= 2 * context + 20 and len(after) <= 2 * context + 20:
+        return before, after
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+    space = before.find(" ", lo, start)
+    if lo > 0 and space >= 0:
+        lo = space + 1  # start at a word, never inside a Thai cluster
+
+    def cut(text: str) -> str:
+        hi = min(len(text), len(text) - end + context)
+        return ("…" if lo > 0 else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+    return cut(before), cut(after)

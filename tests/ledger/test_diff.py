@@ -94,3 +94,15 @@ def test_diff_command(resubmitted):
     assert [f["rule"] for f in as_json["resolved"]] == ["project.budget-used-mismatch"]
     missing = runner.invoke(app, ["diff", str(ws.root), "--agency", "1007", "--round", R])
     assert missing.exit_code == 2 and "diff.no-return" in missing.output
+
+
+def test_long_texts_are_cut_to_where_they_differ():
+    from toolkit.diff import excerpt
+
+    before = "ดำเนินการ " * 20 + "กลุ่มกรุงเทพมหานครใต้ ร่วมใจ ปลูกป่าชายเลน " + "ต่อเนื่อง " * 20
+    after = before.replace("กลุ่มกรุงเทพมหานครใต้", "กลุ่มเขตกรุงธนใต้")
+    b, a = excerpt(before, after)
+    assert b.startswith("…") and b.endswith("…") and len(b) < 120
+    assert "กลุ่มกรุงเทพมหานครใต้" in b and "กลุ่มเขตกรุงธนใต้" in a
+    assert b[1] not in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"
+    assert excerpt("30", "35") == ("30", "35")
