@@ -48,6 +48,12 @@ def test_approved_return_is_locked_until_withdrawn(ws, ref, tmp_path):
     collect(ws, [second, third], ref, ws.catalogue())
     merge_workspace(ws, ref)
     assert _project_remarks(ws) == ["ฉบับแรก"]  # never silently applied
+    sheet = openpyxl.load_workbook(ws.master_path, read_only=True)["Submissions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    sheet.parent.close()
+    shown = {r[rows[1].index("File name")]: (r[rows[1].index("Approved")] or "", r[rows[1].index("Held (round approved)")] or "")
+             for r in rows[2:]}
+    assert shown == {"first.xlsx": ("ใช่ / yes", ""), "second.xlsx": ("", "ใช่ / yes"), "third.xlsx": ("", "ใช่ / yes")}
     with Ledger(ws.ledger_path) as ledger:
         subs = {s.original_name: s for s in ledger.submissions()}
         assert subs["second.xlsx"].held and subs["third.xlsx"].held

@@ -12,6 +12,7 @@ from toolkit.catalogue import Catalogue
 from toolkit.config import Settings
 from toolkit.expected import unit_key
 from toolkit.ledger import Ledger, Submission
+from toolkit.ledger.approval import approvals
 from toolkit.merge.kpi_results import quarter_results
 from toolkit.merge.lineage import Sources
 from toolkit.reference import Reference
@@ -33,6 +34,8 @@ class MasterData:
     flags: list[dict[str, Any]] = field(default_factory=list)
     #: the day lateness was judged on
     as_of: date | None = None
+    #: ids of the submissions whose approval is in force
+    approved: set[int] = field(default_factory=set)
 
 
 def _as_date(text: Any) -> Any:
@@ -53,7 +56,8 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     current = ledger.current()
     latest = ledger.latest()
     rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
-    data = MasterData(rounds=rounds, submissions=ledger.submissions(), as_of=today or date.today())
+    data = MasterData(rounds=rounds, submissions=ledger.submissions(), as_of=today or date.today(),
+                      approved={a["submission_id"] for a in approvals(ledger).values()})
     names = {code: a.name_th for code, a in cat.agencies.items()}
     accepted = [s for s in current if s.outcome != "rejected"]
 

@@ -29,7 +29,9 @@ _SUBMISSIONS = [("id", "ลำดับ", "Submission", "int"), ("received_at", 
                 ("original_name", "ชื่อไฟล์", "File name", "text"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
                 ("round", "รอบรายงาน", "Round", "text"), ("outcome", "ผลการตรวจ", "Outcome", "text"),
                 ("n_errors", "ข้อผิดพลาด", "Errors", "int"), ("n_warnings", "คำเตือน", "Warnings", "int"),
-                ("superseded_by", "ถูกแทนที่โดย", "Superseded by", "int"), ("template_id", "รหัสแม่แบบ", "Template id", "text"),
+                ("superseded_by", "ถูกแทนที่โดย", "Superseded by", "int"),
+                ("approved", "อนุมัติแล้ว", "Approved", "text"), ("held", "รอถอนการอนุมัติ", "Held (round approved)", "text"),
+                ("template_id", "รหัสแม่แบบ", "Template id", "text"),
                 ("sha256", "SHA-256", "SHA-256", "text"), ("archived_path", "ที่เก็บ", "Archived at", "text")]
 _KPI_RESULTS = [("fiscal_year", "ปีงบประมาณ", "Fiscal year", "int"), ("agency", "รหัสหน่วยงาน", "Agency code", "code"),
                 ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("kpi_code", "รหัสตัวชี้วัด", "KPI code", "code"),
@@ -133,7 +135,8 @@ def write_master(data: MasterData, path: Path) -> Path:
     sheets: dict[str, Any] = {}
     row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
     w.table("Submissions", _SUBMISSIONS,
-            [{**s.__dict__, "outcome": " / ".join(OUTCOME_LABELS[s.outcome])} for s in data.submissions])
+            [{**s.__dict__, "outcome": " / ".join(OUTCOME_LABELS[s.outcome]), "held": bool(s.held),
+              "approved": s.id in data.approved} for s in data.submissions])
     for key, name in MASTER_SHEETS.items():
         rows = data.sheets.get(key, [])
         sheets[name] = w.table(name, _consolidated_columns(key), rows)
