@@ -691,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
 
         done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        say(json.dumps(runs[-1], ensure_ascii=False))  # each run as soon as it is measured
     report["runs"] = runs
     report["targets"] = targets(runs)
     report["total_s"] = round(time.perf_counter() - started, 1)
