@@ -17,6 +17,7 @@ from toolkit.calendar import Round, format_be
 from toolkit.catalogue import Catalogue
 from toolkit.config import Settings
 from toolkit.ledger import Ledger, Submission
+from toolkit.ledger.approval import approvals
 
 STATE_LABELS = {
     "accepted": ("ผ่าน", "accepted"), "accepted_with_warnings": ("ผ่าน มีคำเตือน", "accepted with warnings"),
@@ -108,8 +109,6 @@ def agency_state(rnd: Round, code: str, cat: Catalogue, subs: list[Submission], 
 
 def round_status(ledger: Ledger, cat: Catalogue, rnd: Round, settings: Settings, today: date | None = None) -> RoundStatus:
     """The roster of ``rnd``: expected agencies first (by code), then unexpected senders."""
-    from toolkit.ledger.approval import approvals
-
     today = today or date.today()
     due = rnd.due_date(settings.due_days_after_round)
     by_agency: dict[str, list[Submission]] = {}
@@ -129,6 +128,9 @@ def chase_text(status: RoundStatus) -> str:
     """A paragraph to paste into an email: Thai first, English beside."""
     due = format_be(status.due)
     owed = status.to_chase
+    if not status.agencies:
+        return (f"รอบรายงาน {status.round}: ไม่มีหน่วยงานที่ต้องรายงาน (ไม่มีโครงการหรือตัวชี้วัดในปีงบประมาณนี้) / "
+                f"Round {status.round}: no agency has projects or KPIs to report.")
     if not owed:
         return (f"รอบรายงาน {status.round}: ได้รับรายงานที่ผ่านการตรวจจากทุกหน่วยงานแล้ว / "
                 f"Round {status.round}: every agency's return has been received and accepted.")

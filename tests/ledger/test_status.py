@@ -89,3 +89,12 @@ def test_status_command_text_and_json(ws, ref, tmp_path):
     assert {a["agency"]: a["state"] for a in data["agencies"]} == {"1007": "not_received", AGENCY: "accepted"}
     bad = runner.invoke(app, ["status", str(ws.root), "--round", "2564-Q2", "--as-of", "yesterday"])
     assert bad.exit_code == 2 and "usage.as-of" in bad.output
+
+
+def test_a_round_nobody_reports_in_says_so(ws):
+    from toolkit.calendar import Round
+    from toolkit.status import chase_text
+
+    with Ledger(ws.ledger_path) as ledger:
+        status = round_status(ledger, ws.catalogue(), Round.parse("2570-Q1"), DEFAULT_SETTINGS, date(2027, 1, 1))
+    assert status.agencies == [] and "no agency has projects or KPIs" in chase_text(status)
