@@ -17,7 +17,7 @@ from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
 from toolkit.read.accounting import RunAccount, account_run
-from toolkit.read.isolate import Outcome, WorkerFailure, WorkerPool, shared_pool
+from toolkit.read.isolate import Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
 from toolkit.read.stage import FileJob, StageResult, check_file
 from toolkit.reference import Reference
 from toolkit.timing import absorb, stage
@@ -85,6 +85,17 @@ def _parse(job: FileJob, ref: Reference, catalogue: Catalogue, settings: Setting
     return result
 
 
+def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool: WorkerPool | None) -> Path | None:
+    """The annotated copy, written by openpyxl in a time- and memory-limited worker. A file refused as a
+    whole at intake is not opened again: its issues are in the report and the ledger only."""
+    if any((f.rule.startswith("intake.") or f.rule == "file.unreadable") and not f.cell for f in report.findings):
+        return None
+    try:
+        return (pool or shared_pool()).run(write_feedback, archived, report, out, changes)
+    except (WorkerFailure, TaskError):
+        return None
+
+
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,
                  settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None,
                  expected_round: str | None = None, *, staged: Outcome | None = None,
@@ -118,8 +129,7 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
     changes = resubmission_changes(ledger, submission, ref)  # toolkit/diff.py; None for a first return
     if report.findings or changes:
         with stage("feedback"):
-            feedback = write_feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx",
-                                      changes)
+            feedback = _feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx", changes, pool)
     return CollectResult(path.name, "recorded", submission, report, feedback,
                          rows_read=staged_result.rows_read if staged_result else 0,
                          peak_rss=staged_result.peak_rss if staged_result else 0,

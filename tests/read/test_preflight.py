@@ -17,6 +17,7 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus no
 EXPECTED = {
     "apache-poi__poc-xmlbomb.xlsx": "intake.hostile-xml",
     "apache-poi__poc-xmlbomb-empty.xlsx": "intake.hostile-xml",
+    "apache-poi__poc-shared-strings.xlsx": "intake.hostile-xml",  # one 1 MB shared string in 12,000 cells
     "apache-poi__protected_passtika.xlsx": "intake.encrypted",
     "calamine__pass_protected.xlsx": "intake.encrypted",
     "calamine__date.xls": "intake.legacy-xls",

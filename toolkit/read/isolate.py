@@ -15,9 +15,11 @@ import atexit
 import multiprocessing
 import os
 import signal
+import sys
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
@@ -91,13 +93,30 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}", peak))
 
 
+@contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """Workers need only importable modules; without this, a spawn/forkserver child re-runs the parent's
+    main script (all of it, when the script has no ``if __name__ == "__main__"`` guard)."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        for key, value in saved.items():
+            main.__dict__[key] = value  # type: ignore[union-attr]
+
+
 class _Worker:
     def __init__(self, ctx: Any, memory_bytes: int) -> None:
         fd, self.stderr_path = tempfile.mkstemp(prefix="toolkit-worker-", suffix=".log")
         os.close(fd)
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, memory_bytes, self.stderr_path), daemon=True)
-        self.process.start()
+        with _main_not_reimported():
+            self.process.start()
         child.close()
         self.deadline = 0.0
         self.started = 0.0
@@ -237,7 +256,10 @@ class WorkerPool:
             last = next((line.strip() for line in reversed(tail.splitlines()) if line.strip()), "")
             return Outcome(error=WorkerFailure("intake.parser-crashed", what + (f": {last[:160]}" if last else ""), peak),
                            peak_rss=peak, seconds=seconds)
-        self._idle.append(worker)
+        if len(self._idle) < self.size:
+            self._idle.append(worker)
+        else:  # a nested run() started an extra worker: do not keep more than ``size``
+            worker.stop()
         if status == "ok":
             return Outcome(payload, None, peak, seconds)
         if status == "memory":

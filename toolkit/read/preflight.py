@@ -46,6 +46,9 @@ class Limits:
     max_value_cells: int = 2_000_000
     #: XML of one cell (a cell's text is at most 32,767 characters in Excel, ~100 KB of XML)
     max_cell_xml_bytes: int = 8 * 1024 * 1024
+    #: one text in a sheet or the shared strings (Excel allows 32,767 characters, at most ~200 KB of XML);
+    #: longer is an amplification attack (one huge shared string referenced by thousands of cells)
+    max_text_bytes: int = 256 * 1024
     #: error cells and uncalculated formulas listed per sheet (all are counted)
     max_listed_cells: int = 1000
     #: a parsing worker's address-space limit (RLIMIT_AS, so also its peak memory) and wall-clock limit
@@ -321,8 +324,12 @@ def _scan_member(member: IO[bytes], name: str, limits: Limits, sheet: SheetScan 
     first = True
     tail = b""
     state = _RowState()
+    text_run = 0  # bytes since the last "<" (a text node still open at the chunk's end)
+    check_text = sheet is not None or _norm(name).endswith("sharedstrings.xml")
     while True:
         chunk = member.read(_CHUNK)
+        if check_text and chunk:
+            text_run = _check_text_runs(chunk, text_run, name, limits)
         if first:
             if b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]:
                 raise IntakeRejected("intake.hostile-xml", f"{name} declares a DTD or entities")
@@ -345,6 +352,28 @@ def _scan_member(member: IO[bytes], name: str, limits: Limits, sheet: SheetScan 
             tail = tail[opens[-1].start():] if opens else tail[-1024:]
         if len(tail) > limits.max_cell_xml_bytes:
             raise IntakeRejected("intake.hostile-xml", f"{name} has a cell of more than {limits.max_cell_xml_bytes:,} bytes")
+
+
+def _check_text_runs(chunk: bytes, carry: int, name: str, limits: Limits) -> int:
+    """Refuse a text node longer than ``max_text_bytes``; return the open run at the chunk's end."""
+    first = chunk.find(b"<")
+    if first == -1:
+        longest = carry = carry + len(chunk)
+    else:
+        longest = carry + first
+        if longest <= limits.max_text_bytes and len(chunk) > limits.max_text_bytes:
+            pos = first
+            while longest <= limits.max_text_bytes:
+                nxt = chunk.find(b"<", pos + 1)
+                if nxt == -1:
+                    break
+                longest, pos = max(longest, nxt - pos - 1), nxt
+        carry = len(chunk) - chunk.rfind(b"<") - 1
+        longest = max(longest, carry)
+    if longest > limits.max_text_bytes:
+        raise IntakeRejected("intake.hostile-xml", f"{name} holds a text of more than {limits.max_text_bytes:,} bytes "
+                                                   f"(Excel allows 32,767 characters)")
+    return carry
 
 
 class _RowState:
