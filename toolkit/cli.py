@@ -255,7 +255,11 @@ def diff(workspace: Path = typer.Argument(..., help="Workspace folder"),
     held = "; held until the approval is withdrawn" if new.held else ""
     out.print(f"{agency} {rnd}: #{new.id} {new.original_name} ({new.outcome.replace('_', ' ')}{held}) against "
               f"#{old.id} {old.original_name} ({old.outcome.replace('_', ' ')})", markup=False)
-    out.print(f"{len(result.changes)} cell(s) changed / แก้ไข {len(result.changes)} ช่อง", markup=False)
+    if result.cells_compared:
+        out.print(f"{len(result.changes)} cell(s) changed / แก้ไข {len(result.changes)} ช่อง", markup=False)
+    else:
+        out.print("rejected: its cells are not kept, only its flags compare / ไฟล์ไม่ผ่านการตรวจ เทียบได้เฉพาะประเด็น",
+                  markup=False)
     for c in result.changes:
         where = f"'{c.sheet}'!{c.cell}" if c.cell else f"'{c.sheet}'"
         before, after = excerpt(c.before, c.after)

@@ -53,12 +53,18 @@ class ReturnDiff:
     resolved: list[FlagChange] = field(default_factory=list)
     raised: list[FlagChange] = field(default_factory=list)
 
+    @property
+    def cells_compared(self) -> bool:
+        """False when the new file was rejected: its rows are not kept, only its flags compare."""
+        return self.new.outcome != "rejected"
+
     def to_dict(self) -> dict[str, Any]:
         def sub(s: Submission) -> dict[str, Any]:
             return {"id": s.id, "file": s.original_name, "outcome": s.outcome, "received_at": s.received_at,
                     "archived_path": s.archived_path, "held": bool(s.held)}
 
         return {"agency": self.agency, "round": self.round, "new": sub(self.new), "previous": sub(self.previous),
+                "cells_compared": self.cells_compared,
                 "changes": [asdict(c) for c in self.changes], "resolved": [asdict(f) for f in self.resolved],
                 "raised": [asdict(f) for f in self.raised]}
 

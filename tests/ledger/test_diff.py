@@ -106,3 +106,16 @@ def test_long_texts_are_cut_to_where_they_differ():
     assert "กลุ่มกรุงเทพมหานครใต้" in b and "กลุ่มเขตกรุงธนใต้" in a
     assert b[1] not in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"
     assert excerpt("30", "35") == ("30", "35")
+
+
+def test_a_rejected_resubmission_compares_its_flags(resubmitted, ref, tmp_path):
+    ws, _ = resubmitted
+    bad = make_return(tmp_path, "third.xlsx", edit=lambda b, c: set_cell(b, c, ("progress", f"{PROJECT}#3", "progress_pct"), 150))
+    [result] = collect(ws, [bad], ref, ws.catalogue())
+    assert result.submission.outcome == "rejected"
+    with Ledger(ws.ledger_path) as ledger:
+        d = diff_return(ledger, AGENCY, R, ref)
+    assert d.previous.original_name == "second.xlsx" and not d.cells_compared and d.changes == []
+    assert "value.percent-range" in [f.rule for f in d.raised]
+    text = CliRunner().invoke(app, ["diff", str(ws.root), "--agency", AGENCY, "--round", R]).output
+    assert "only its flags compare" in text and "[value.percent-range]" in text
