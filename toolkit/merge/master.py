@@ -60,7 +60,7 @@ _FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), (
           ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
           ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text")]
 FLAGS_PRINTED = [k for k, *_ in _FLAGS].index("decided_on") + 1
-_KEY_WIDTH = {"agency_name": 30, "state": 24, "rule": 27, "message_th": 46, "message_en": 46, "source_file": 34,
+_KEY_WIDTH = {"agency_name": 30, "state": 31, "rule": 27, "message_th": 46, "message_en": 46, "source_file": 34,
               "name": 40, "kpi_name": 40, "narrative": 50, "description": 40, "original_name": 36, "sha256": 20,
               "status": 22, "trend": 16, "decision": 21, "note": 26, "value": 18, "sheet": 21, "link": 16,
               "archived_path": 28, "source_sheet": 24, "source_range": 12, "result_source": 30, "claimed_source": 26,

@@ -95,6 +95,7 @@ def _insert(ws: Any, row: int, col: int, chart: Any, width: int, height: int) ->
 def write_summary(w: Any, ws: Any, data: MasterData) -> None:
     """Fill the Summary worksheet ``ws`` through the master writer ``w`` (its formats, its table())."""
     check(ws.write_string(0, 0, "สรุปผลการรายงาน / Reporting summary", w.title), "write summary title")
+    ws.set_row(0, 32)  # the 18 pt title with Thai marks above and below
     if "count" not in w.fmt:  # counts sit centred in columns the wider tables size
         w.fmt["count"] = w.book.add_format({**w.base, "align": "center"})
     as_of = f"  ณ วันที่ / as of {data.as_of.isoformat()}" if data.as_of else ""
