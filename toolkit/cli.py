@@ -172,7 +172,8 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
                       r.feedback.name if r.feedback else "")
     out.print(table)
     if any(r.submission and r.submission.held for r in results):
-        out.print("held: accepted, but the round is approved; applied only after 'toolkit approve --withdraw'")
+        out.print("held / รอ: ผ่านการตรวจ แต่รอบนี้อนุมัติแล้ว ใช้เมื่อถอนการอนุมัติ / held: accepted, but the round is "
+                  "approved; applied only after 'toolkit approve --withdraw'", markup=False)
     out.print(f"{len(results)} file(s); ledger: {ws.ledger_path}")
     for line in results.account.lines() if getattr(results, "account", None) else ():  # toolkit/read/accounting.py
         out.print(line, markup=False)
@@ -220,14 +221,14 @@ def approve(workspace: Path = typer.Argument(..., help="Workspace folder"),
         _fail(exc)
     s = result.submission
     if withdraw:
-        out.print(f"approval withdrawn: {agency} {rnd}; {len(result.released)} held resubmission(s) applied; "
+        out.print(f"ถอนการอนุมัติแล้ว / approval withdrawn: {agency} {rnd}; {len(result.released)} held resubmission(s) applied; "
                   f"current: #{s.id} {s.original_name}", markup=False)
     elif result.changed:
-        out.print(f"approved: {agency} {rnd} submission #{s.id} {s.original_name} ({s.outcome.replace('_', ' ')}); "
+        out.print(f"อนุมัติแล้ว / approved: {agency} {rnd} submission #{s.id} {s.original_name} ({s.outcome.replace('_', ' ')}); "
                   f"later resubmissions are held until 'toolkit approve --withdraw'", markup=False)
     else:
-        out.print(f"already approved: {agency} {rnd} submission #{s.id} {s.original_name}", markup=False)
-    out.print("run 'toolkit merge' to rebuild the master", markup=False)
+        out.print(f"อนุมัติไว้แล้ว / already approved: {agency} {rnd} submission #{s.id} {s.original_name}", markup=False)
+    out.print("สร้าง master ใหม่ด้วย 'toolkit merge' / run 'toolkit merge' to rebuild the master", markup=False)
 
 
 @app.command()
