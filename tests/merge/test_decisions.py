@@ -25,3 +25,58 @@ def test_a_replaced_decision_is_kept_in_history(tmp_path):
         [old] = decision_history(ledger, "F-1")
         assert (old["decision"], old["note"], old["value_at_decision"]) == ("ชี้แจงแล้ว / explained", "เบิกผ่านเขต", "0")
         assert ledger.decisions()["F-1"]["decision"] == "ยืนยัน / confirmed"
+
+
+def test_a_stale_master_does_not_overwrite_a_newer_decision(tmp_path, ref):
+    """A decision recorded elsewhere (the web page) after the master was written survives the next merge,
+    while an edit typed into that same stale copy is still read back."""
+    import shutil
+
+    import openpyxl
+
+    from tests.builders import PROJECT, make_return, set_cell, small_catalogue
+    from toolkit.collect import collect
+    from toolkit.merge.decisions import WRITTEN_COLUMN
+    from toolkit.merge.run import merge_workspace
+    from toolkit.template.catalogue_writer import write_catalogue
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    write_catalogue(small_catalogue(), ws.catalogue_path)
+
+    def two_flags(book, cells):
+        set_cell(book, cells, ("projects", PROJECT, "budget_used"), 0)
+        set_cell(book, cells, ("progress", f"{PROJECT}#3", "schedule_status"), "ไปได้สวย")
+
+    make_return(ws.inbox, "a.xlsx", edit=two_flags)
+    collect(ws, None, ref, ws.catalogue())
+    merge_workspace(ws, ref)
+    book = openpyxl.load_workbook(ws.master_path)
+    flags = book["Flags"]
+    header = [c.value for c in flags[2]]
+    assert WRITTEN_COLUMN in header  # the fingerprint travels with each row
+    ids = {flags.cell(r, 1).value: r for r in range(3, flags.max_row + 1)}
+    rules = {flags.cell(r, header.index("Rule") + 1).value: flags.cell(r, 1).value for r in ids.values()}
+    web_flag, typed_flag = rules["project.budget-used-mismatch"], rules["value.status-unknown"]
+    flags.cell(ids[web_flag], header.index("Decision") + 1).value = "ชี้แจงแล้ว / explained"  # first decision
+    book.save(ws.master_path)
+    merge_workspace(ws, ref)
+    stale = tmp_path / "copy.xlsx"
+    shutil.copy(ws.master_path, stale)  # an auditor's copy, opened before the web decision
+    book = openpyxl.load_workbook(stale)
+    flags = book["Flags"]
+    ids = {flags.cell(r, 1).value: r for r in range(3, flags.max_row + 1)}
+    assert flags.cell(ids[web_flag], header.index("Decision") + 1).value == "ชี้แจงแล้ว / explained"
+    with Ledger(ws.ledger_path) as ledger:  # as the web page records it
+        record_decision(ledger, web_flag, "ยืนยัน / confirmed", "ยืนยันทางเว็บ", "สมหญิง", "2564-11-02", "0")
+    flags.cell(ids[typed_flag], header.index("Decision") + 1).value = "ชี้แจงแล้ว / explained"
+    book.save(stale)
+    shutil.copy(stale, ws.master_path)  # the stale copy saved over the master
+    merge_workspace(ws, ref)
+    with Ledger(ws.ledger_path) as ledger:
+        decisions = ledger.decisions()
+    assert decisions[web_flag]["decision"] == "ยืนยัน / confirmed" and decisions[web_flag]["note"] == "ยืนยันทางเว็บ"
+    assert decisions[typed_flag]["decision"] == "ชี้แจงแล้ว / explained"
+    again = openpyxl.load_workbook(ws.master_path)["Flags"]
+    shown = {again.cell(r, 1).value: again.cell(r, header.index("Decision") + 1).value for r in range(3, again.max_row + 1)}
+    assert shown[web_flag] == "ยืนยัน / confirmed" and shown[typed_flag] == "ชี้แจงแล้ว / explained"

@@ -3,7 +3,9 @@ back into the ledger so that no note is lost."""
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,17 @@ from toolkit.ledger import Ledger
 from toolkit.normalise.values import clean_text
 
 _COLUMNS = ("Flag id", "Decision", "Note", "Reviewer", "Decided on", "Raw value")
+#: English header of the Flags column (hidden) that holds ``decision_signature`` of each row as written
+WRITTEN_COLUMN = "Written by the toolkit"
+_DECISION_KEYS = ("decision", "note", "reviewer", "decided_on")
+
+
+def decision_signature(row: Mapping[str, object]) -> str:
+    """A short fingerprint of a flag's decision cells. The master stores it beside each row when it is
+    written; a row whose cells still match it was not edited in that copy, so reading it back must not
+    overwrite a newer decision recorded elsewhere (the web page, or another copy of the master)."""
+    text = "\x1f".join(clean_text(row.get(k, "")) for k in _DECISION_KEYS)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def record_decision(ledger: Ledger, flag_id: str, decision: str, note: str, reviewer: str, decided_on: str,
@@ -56,8 +69,9 @@ def decision_history(ledger: Ledger, flag_id: str) -> list[dict[str, Any]]:
 
 
 def read_master_decisions(master: Path) -> dict[str, dict[str, str]]:
-    """Decisions typed into ``master``'s Flags sheet, by flag id (rows with nothing typed left out);
-    each with ``value``, the raw value the row showed. Empty when the master is missing or unreadable."""
+    """Decisions typed into ``master``'s Flags sheet, by flag id (rows with nothing typed left out, and rows
+    still exactly as the toolkit wrote them); each with ``value``, the raw value the row showed. Empty when
+    the master is missing or unreadable."""
     if not master.exists():
         return {}
     try:
@@ -75,11 +89,13 @@ def read_master_decisions(master: Path) -> dict[str, dict[str, str]]:
         header = [clean_text(v) for v in next(rows, ())]
         if not all(c in header for c in _COLUMNS):
             return {}
-        at = {c: header.index(c) for c in _COLUMNS}
+        at = {c: header.index(c) for c in _COLUMNS + ((WRITTEN_COLUMN,) if WRITTEN_COLUMN in header else ())}
         for row in rows:
             cell = {c: clean_text(row[i]) if len(row) > i else "" for c, i in at.items()}
             values = {"decision": cell["Decision"], "note": cell["Note"], "reviewer": cell["Reviewer"],
                       "decided_on": cell["Decided on"]}
+            if cell.get(WRITTEN_COLUMN) == decision_signature(values):
+                continue  # untouched since it was written: what the ledger holds may be newer
             if cell["Flag id"] and any(values.values()):
                 found[cell["Flag id"]] = {**values, "value": cell["Raw value"]}
         return found

@@ -12,6 +12,7 @@ from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
+from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
 from toolkit.template.xlsx import check, new_workbook, write_value
@@ -58,7 +59,9 @@ _FLAGS = [("flag_id", "รหัสประเด็น", "Flag id", "text"), (
           ("message_en", "รายละเอียด (อังกฤษ)", "Message (English)", "longtext"), ("link", "ไปยังแถว", "Go to row", "text"),
           ("agency_name", "ชื่อหน่วยงาน", "Agency name", "text"), ("source_file", "ไฟล์ต้นทาง", "Source file", "text"),
           ("archived_path", "ไฟล์ที่เก็บ (SHA-256)", "Archived file (SHA-256)", "text"),
-          ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text")]
+          ("submission_outcome", "ผลการตรวจไฟล์", "File outcome", "text"),
+          # hidden: the decision as this file was written, so a merge tells an auditor's edit from a stale copy
+          ("as_written", "ค่าที่ระบบเขียนไว้", WRITTEN_COLUMN, "text")]
 FLAGS_PRINTED = [k for k, *_ in _FLAGS].index("decided_on") + 1
 _KEY_WIDTH = {"agency_name": 30, "state": 31, "rule": 27, "message_th": 46, "message_en": 46, "source_file": 34,
               "name": 40, "kpi_name": 40, "narrative": 50, "description": 40, "original_name": 36, "sha256": 20,
@@ -152,7 +155,8 @@ def write_master(data: MasterData, path: Path) -> Path:
     check(kpi_ws.conditional_format(2, claimed, len(kpi_rows) + 1, claimed + 1, {
         "type": "formula", "criteria": f'=${differs}3<>""', "format": w.book.add_format({"bg_color": "#F8CBAD"})}),
         "format claims that differ")
-    flags_ws = w.table("Flags", _FLAGS, data.flags)
+    flags_ws = w.table("Flags", _FLAGS, [{**f, "as_written": decision_signature(f)} for f in data.flags])
+    check(flags_ws.set_column(len(_FLAGS) - 1, len(_FLAGS) - 1, 12, None, {"hidden": True}), "hide the written column")
     for i, f in enumerate(data.flags, start=2):
         target = row_of.get((f["submission"], f["sheet_key"], f["excel_row"]))
         col = [k for k, *_ in _FLAGS].index("link")

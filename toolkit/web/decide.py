@@ -1,7 +1,8 @@
 """An auditor's decision taken on the web goes to the ledger's ``decisions`` table through the same
 ``record_decision`` the master's Flags read-back uses. If a master exists it is rebuilt at once, after
-reading back any decisions typed into it, so the workbook and the web page never disagree (the next
-``toolkit merge`` would otherwise read the master's older decision back over the new one)."""
+reading back any decisions typed into it, so a download of the workbook shows what the web page shows.
+(A master written before the decision cannot overwrite it later: rows still as the toolkit wrote them
+are not read back, see ``decision_signature``.)"""
 
 from __future__ import annotations
 
