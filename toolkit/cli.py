@@ -92,7 +92,8 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
              round_: Optional[str] = typer.Option(None, "--round", help="Reject returns made for another round")) -> None:
     """Check returns without recording them (an agency's self-check). Exit 1 if any is rejected."""
     from toolkit.reference import load_reference
-    from toolkit.validate.run import validate_file
+    from toolkit.read.isolate import check_in_worker  # the reader runs in a memory- and time-limited worker
+    from toolkit.read.stage import FileJob
     from toolkit.workspace import Workspace
 
     try:
@@ -106,7 +107,7 @@ def validate(files: List[Path] = typer.Argument(..., help="Returned workbooks"),
         if not path.is_file():
             err.print(f"[red]error[/red] {path}: no such file / ไม่พบไฟล์")
             raise typer.Exit(2)
-        report = validate_file(path, ref, DEFAULT_SETTINGS, catalogue, expected_round=expected).report
+        report = check_in_worker(FileJob(path, path.name, expected), ref=ref, catalogue=catalogue).parsed.report
         rejected |= not report.accepted
         if as_json:
             sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")

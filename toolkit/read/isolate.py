@@ -295,3 +295,23 @@ def shared_pool(limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
 def _close_shared() -> None:
     if _shared is not None:
         _shared.close()
+
+
+def check_in_worker(job: Any, *, ref: Any, catalogue: Any = None, settings: Any = None,
+                    pool: WorkerPool | None = None) -> Any:
+    """``check_file(job)`` in an isolated worker (``toolkit validate``'s path). A worker that crashed, ran
+    out of memory or time gives a StageResult whose report holds that named rejection; a bug raises."""
+    from toolkit.config import DEFAULT_SETTINGS
+    from toolkit.findings import FileReport, make_finding
+    from toolkit.read.stage import StageResult, check_file
+    from toolkit.validate.run import ParsedReturn
+
+    outcome = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=catalogue,
+                                               settings=settings or DEFAULT_SETTINGS))
+    if isinstance(outcome.error, WorkerFailure):
+        report = FileReport(file=job.display_name)
+        report.findings.append(make_finding(outcome.error.code, detail=outcome.error.message_en))
+        return StageResult(ParsedReturn(report), 0, outcome.seconds, outcome.peak_rss)
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.result
