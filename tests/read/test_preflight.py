@@ -178,3 +178,21 @@ def test_every_intake_rule_is_exercised():
     exercised |= {"intake.error-cells", "intake.uncalculated-formulas"}  # above
     exercised |= {"intake.parser-crashed", "intake.timeout", "intake.memory"}  # tests/read/test_isolate.py
     assert exercised == {r for r in RULES if r.startswith("intake.")}
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", ["calamine__merged_range.xlsx", "frictionless-py__merged-cells.xlsx",
+                                  "calamine__date_1904.xlsx", "frictionless-py__multiline-headers.xlsx",
+                                  "calamine__nonstandard-xml-ns-prefix.xlsx", "apache-poi__MalformedSSTCount.xlsx",
+                                  "calamine__issue_261.xlsx", "calamine__empty_shared_string_value.xlsx"])
+def test_calamine_reader_agrees_with_openpyxl_on_corpus_files(name):
+    """Merged areas filled, the 1904 flag, odd namespaces: the fast reader gives what openpyxl gives."""
+    from toolkit.read.workbook import open_workbook, open_workbook_openpyxl
+
+    fast, reference = open_workbook(CORPUS / name), open_workbook_openpyxl(CORPUS / name)
+    assert list(fast.sheets) == list(reference.sheets) and fast.date_1904 == reference.date_1904
+    for sheet_name, other in reference.sheets.items():
+        sheet = fast.sheets[sheet_name]
+        width = max((len(r) for r in other.rows), default=0)
+        for r in range(1, max(len(other.rows), len(sheet.rows)) + 1):
+            assert [sheet.value(r, c) for c in range(1, width + 2)] == [other.value(r, c) for c in range(1, width + 2)]

@@ -55,7 +55,10 @@ def _gib(n: int) -> str:
 
 
 def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:  # pragma: no cover - in the child
-    import resource
+    try:
+        import resource
+    except ImportError:  # Windows: no RLIMIT_AS; the time limit still applies
+        resource = None  # type: ignore[assignment]
 
     try:  # the reason a worker died (a Rust panic, "memory allocation of N bytes failed") goes here
         fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -64,7 +67,7 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
     except OSError:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if memory_bytes > 0:
+    if memory_bytes > 0 and resource is not None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     cached: dict[str, Any] = {}
     while True:
@@ -84,7 +87,7 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
             result = ("memory", f"MemoryError {exc}")
         except BaseException as exc:  # calamine's panics are BaseException; the worker lives on
             result = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 if resource is not None else 0
         try:
             conn.send((*result, peak))
         except MemoryError:
