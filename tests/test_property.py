@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from schemas import SHEETS
 from schemas.rules import RULES
-from tests.builders import PROJECT, make_return, small_catalogue
+from tests.builders import make_return, small_catalogue
 from toolkit.collect import collect
 from toolkit.ledger import Ledger
 from toolkit.merge.run import merge_workspace

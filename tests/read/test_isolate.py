@@ -4,7 +4,6 @@ that file, the worker is replaced and the batch goes on."""
 import os
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -133,3 +132,31 @@ def test_a_crashing_file_is_a_named_rejection_in_collect(pool, tmp_path, ref):
     crash = by_name["crash.xlsx"]
     assert [f.rule for f in crash.report.findings] == ["intake.parser-crashed"] and crash.submission.outcome == "rejected"
     assert results.account.balanced and results.account.rejections == {"intake.parser-crashed": 1}
+
+
+def test_a_batch_checks_later_returns_against_earlier_ones_of_the_same_batch(tmp_path, ref):
+    """Parallel checking must not change results: Q2 collected in the same batch as the agency's Q1 is
+    compared with that Q1 exactly as when the two are collected one after the other."""
+    import copy
+
+    from tests.builders import PROJECT, clean_answers
+    from toolkit.calendar import Round
+
+    q1 = copy.deepcopy(clean_answers())
+    for n, pct in enumerate((10, 20, 35), start=1):
+        q1["progress"][f"{PROJECT}#{n}"]["progress_pct"] = str(pct)
+    q1["projects"][PROJECT]["budget_used"] = "15000"
+    q1["kpis"]["2100-0001"]["achieved"], q1["kpis"]["2100-0002"]["achieved"] = "1", "2"
+    files = [make_return(tmp_path / "q1", "a_q1.xlsx", answers=q1, rnd=Round.parse("2564-Q1")),
+             make_return(tmp_path / "q2", "b_q2.xlsx")]  # restates report 3 as 30 (Q1 said 35)
+    reports = {}
+    for mode in ("batch", "one by one"):
+        ws = Workspace.create(tmp_path / mode)
+        write_catalogue(small_catalogue(), ws.catalogue_path)
+        if mode == "batch":
+            results = collect(ws, files, ref, ws.catalogue())
+        else:
+            results = [r for f in files for r in collect(ws, [f], ref, ws.catalogue())]
+        reports[mode] = [r.report.to_dict() for r in results]
+    assert reports["batch"] == reports["one by one"]
+    assert any(f["rule"] == "progress.below-previous-round" for f in reports["batch"][1]["issues"])
