@@ -5,24 +5,15 @@ import sqlite3
 import openpyxl
 import pytest
 
-from tests.builders import AGENCY, PROJECT, ROUND, make_return, set_cell, small_catalogue
+from tests.builders import AGENCY, PROJECT, ROUND, make_return, set_cell
 from toolkit.collect import collect
 from toolkit.errors import ToolkitError
 from toolkit.ledger import Ledger
 from toolkit.ledger.approval import approvals, approve, held, withdraw
 from toolkit.ledger.store import LEDGER_VERSION
 from toolkit.merge.run import merge_workspace
-from toolkit.template.catalogue_writer import write_catalogue
-from toolkit.workspace import Workspace
 
 R = str(ROUND)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    ws = Workspace.create(tmp_path / "ws")
-    write_catalogue(small_catalogue(), ws.catalogue_path)
-    return ws
 
 
 def _remarks(text):

@@ -3,22 +3,13 @@
 import sqlite3
 
 import openpyxl
-import pytest
 
-from tests.builders import PROJECT, make_return, set_cell, small_catalogue
+from tests.builders import PROJECT, make_return, set_cell
 from toolkit.collect import collect, sha256_of
 from toolkit.feedback import ISSUES_SHEET
 from toolkit.ledger import Ledger
 from toolkit.merge.run import merge_workspace
-from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.workspace import Workspace
-
-
-@pytest.fixture
-def ws(tmp_path):
-    ws = Workspace.create(tmp_path / "ws")
-    write_catalogue(small_catalogue(), ws.catalogue_path)
-    return ws
 
 
 def _dump(ws: Workspace) -> list:

@@ -7,24 +7,15 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.builders import AGENCY, COUNT_KPI, PROJECT, ROUND, make_return, set_cell, small_catalogue
+from tests.builders import AGENCY, COUNT_KPI, PROJECT, ROUND, make_return, set_cell
 from toolkit.cli import app
 from toolkit.collect import collect
 from toolkit.diff import diff_return
 from toolkit.errors import ToolkitError
 from toolkit.feedback import CHANGES_SHEET, ISSUES_SHEET
 from toolkit.ledger import Ledger
-from toolkit.template.catalogue_writer import write_catalogue
-from toolkit.workspace import Workspace
 
 R = str(ROUND)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    ws = Workspace.create(tmp_path / "ws")
-    write_catalogue(small_catalogue(), ws.catalogue_path)
-    return ws
 
 
 def _first(book, cells):

@@ -27,22 +27,17 @@ def test_a_replaced_decision_is_kept_in_history(tmp_path):
         assert ledger.decisions()["F-1"]["decision"] == "ยืนยัน / confirmed"
 
 
-def test_a_stale_master_does_not_overwrite_a_newer_decision(tmp_path, ref):
+def test_a_stale_master_does_not_overwrite_a_newer_decision(ws, tmp_path, ref):
     """A decision recorded elsewhere (the web page) after the master was written survives the next merge,
     while an edit typed into that same stale copy is still read back."""
     import shutil
 
     import openpyxl
 
-    from tests.builders import PROJECT, make_return, set_cell, small_catalogue
+    from tests.builders import PROJECT, make_return, set_cell
     from toolkit.collect import collect
     from toolkit.merge.decisions import WRITTEN_COLUMN
     from toolkit.merge.run import merge_workspace
-    from toolkit.template.catalogue_writer import write_catalogue
-    from toolkit.workspace import Workspace
-
-    ws = Workspace.create(tmp_path / "ws")
-    write_catalogue(small_catalogue(), ws.catalogue_path)
 
     def two_flags(book, cells):
         set_cell(book, cells, ("projects", PROJECT, "budget_used"), 0)

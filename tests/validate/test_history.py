@@ -3,7 +3,6 @@ same fiscal year (progress.below-previous-round), through collect and the ledger
 
 import copy
 
-import pytest
 
 from schemas.rules import RULES
 from tests.builders import LEVEL_KPI, COUNT_KPI, PROJECT, clean_answers, make_return, set_cell, small_catalogue
@@ -11,9 +10,7 @@ from toolkit.calendar import Round
 from toolkit.collect import collect
 from toolkit.ledger import Ledger
 from toolkit.ledger.history import History, LedgerHistory, _current_of, build_history, history_for
-from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.validate.run import validate_file
-from toolkit.workspace import Workspace
 
 P = PROJECT
 Q1, Q2 = Round.parse("2564-Q1"), Round.parse("2564-Q2")
@@ -27,13 +24,6 @@ def _q1_answers(pcts=(10, 20, 30)):
     answers["projects"][P]["budget_used"] = "15000"
     answers["kpis"][LEVEL_KPI]["achieved"], answers["kpis"][COUNT_KPI]["achieved"] = "1", "2"
     return answers
-
-
-@pytest.fixture
-def ws(tmp_path):
-    ws = Workspace.create(tmp_path / "ws")
-    write_catalogue(small_catalogue(), ws.catalogue_path)
-    return ws
 
 
 def _collect(ws, ref, name, **kw):
