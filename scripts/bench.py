@@ -303,7 +303,10 @@ def naive_file(path: Path, ref: Any, ctx: Any) -> int:
             if col.kind in ("int", "number", "percent", "money"):
                 body[col.key] = pd.to_numeric(body[col.key], errors="coerce").astype("float64")
             elif col.kind == "date":
-                body[col.key] = pd.to_datetime(body[col.key], errors="coerce", dayfirst=True).astype("datetime64[ns]")
+                parsed = pd.to_datetime(body[col.key], errors="coerce", dayfirst=True)
+                # Buddhist Era years (2564) parse as dates pandas cannot hold in nanoseconds
+                in_range = parsed.notna() & (parsed.dt.year >= 1678) & (parsed.dt.year <= 2261)
+                body[col.key] = parsed.where(in_range).astype("datetime64[ns]")
             elif col.kind == "status":
                 body[col.key] = body[col.key].map(lambda v, c=col: None if pd.isna(v) else
                                                   ref.match_status(c.vocab or "", str(v)) or str(v))
