@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
-from toolkit.template.xlsx import check, new_workbook, write_value
+from toolkit.template.xlsx import EXCEL_MAX_STRING, check, new_workbook, write_value
 
 MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "PlanSteps", "kpis": "KPIs"}
 DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
@@ -105,12 +105,19 @@ class _Writer:
             ws.set_footer(f"&L{name}&Rหน้า &P / &N")
         if start_row == 0:
             ws.repeat_rows(0, 1)
+        # a table alone on its sheet: each column carries its format, rows go in with write_row
+        by_column = configure and start_row == 0
         for c, (key, th, en, kind) in enumerate(columns):
             check(ws.write_string(start_row, c, th, self.head_th), "write Thai header")
             if configure:
-                ws.set_column(c, c, _KEY_WIDTH.get(key, _WIDTH.get(kind, 14)))
+                ws.set_column(c, c, _KEY_WIDTH.get(key, _WIDTH.get(kind, 14)),
+                              self.fmt.get(kind, self.plain) if by_column else None)
         ws.set_row(start_row, 36)
+        keys = [key for key, *_ in columns]
         for r, row in enumerate(rows, start=start_row + 2):
+            if by_column:
+                check(ws.write_row(r, 0, [_cell(row.get(key)) for key in keys]), f"write row {r} of {name}")
+                continue
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
                 if isinstance(value, bool):
@@ -122,6 +129,16 @@ class _Writer:
                             "name": f"t_{name}_{start_row}"}), f"add table {name}")
         ws.freeze_panes(start_row + 2, 0)
         return ws
+
+
+def _cell(value: Any) -> Any:
+    """A value as ``write_row`` should get it: what ``write_value`` would write, without a format."""
+    if isinstance(value, bool):
+        return "ใช่ / yes" if value else ""
+    if value is None or isinstance(value, (int, float, date)):
+        return None if isinstance(value, float) and value != value else value
+    text = str(value)
+    return text if len(text) <= EXCEL_MAX_STRING else text[: EXCEL_MAX_STRING - 1] + "…"
 
 
 def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
