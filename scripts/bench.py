@@ -43,7 +43,8 @@ if str(ROOT) not in sys.path:
 ROUND = "2564-Q4"
 FISCAL_YEAR = 2564
 #: bump when what a generated return contains changes, so stale caches are not reused
-GENERATOR_VERSION = 1
+#: (2: responsible units are paths the reference data knows, so only planted returns have findings)
+GENERATOR_VERSION = 2
 #: each agency-year of the sample generator gives 2 projects and one KPI: 19 of them make ~750 rows
 AGENCY_YEARS = 19
 #: every PLANTED_EVERY-th return carries planted problems (a fixed share: 10 %)
@@ -87,7 +88,34 @@ def synth_agency(seed: int, i: int, years: int = AGENCY_YEARS) -> tuple[tuple, A
               "synthetic")
     for _ in range(years):
         synth.agency_year(agency, FISCAL_YEAR, rng.choice(families), 2)
+    district = _district_names()[random.Random(f"{seed}:{i}:district").randrange(len(_district_names()))]
+    for project in synth.projects:
+        project["responsible_unit"] = real_unit_path(project["responsible_unit"], district)
     return agency, synth
+
+
+#: department paths of the sample generator whose sub-unit the reference data does not list
+_UNIT_FIXES = {"สำนักการระบายน้ำ / สำนักงานจัดการคุณภาพน้ำ": "สำนักการระบายน้ำ"}
+
+
+def real_unit_path(unit: str, district: str) -> str:
+    """A responsible-unit path made of names the reference data knows: a district family's section
+    ("ฝ่ายโยธา") goes under a real district office, as district agencies write it; only the planted
+    returns should carry findings."""
+    if unit.startswith("ฝ่าย"):
+        return f"สำนักงานเขต{district} / {unit}"
+    return _UNIT_FIXES.get(unit, unit)
+
+
+_DISTRICTS: list[str] = []
+
+
+def _district_names() -> list[str]:
+    if not _DISTRICTS:
+        from toolkit.reference import load_reference
+
+        _DISTRICTS.extend(d.name_th for d in load_reference().districts.values())
+    return _DISTRICTS
 
 
 def catalogue_tables(agencies: list[tuple[tuple, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
