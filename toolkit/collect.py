@@ -17,7 +17,7 @@ from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
 from toolkit.read.accounting import RunAccount, account_run
-from toolkit.read.isolate import Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
+from toolkit.read.isolate import BackgroundTasks, Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
 from toolkit.read.stage import FileJob, StageResult, check_file
 from toolkit.reference import Reference
 from toolkit.timing import absorb, stage
@@ -85,10 +85,15 @@ def _parse(job: FileJob, ref: Reference, catalogue: Catalogue, settings: Setting
     return result
 
 
+def _refused_whole(report: FileReport) -> bool:
+    """A file refused as a whole at intake is not opened again: its issues are in the report and the
+    ledger only."""
+    return any((f.rule.startswith("intake.") or f.rule == "file.unreadable") and not f.cell for f in report.findings)
+
+
 def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool: WorkerPool | None) -> Path | None:
-    """The annotated copy, written by openpyxl in a time- and memory-limited worker. A file refused as a
-    whole at intake is not opened again: its issues are in the report and the ledger only."""
-    if any((f.rule.startswith("intake.") or f.rule == "file.unreadable") and not f.cell for f in report.findings):
+    """The annotated copy, written by openpyxl in a time- and memory-limited worker."""
+    if _refused_whole(report):
         return None
     try:
         return (pool or shared_pool()).run(write_feedback, archived, report, out, changes)
@@ -96,12 +101,40 @@ def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool:
         return None
 
 
+class FeedbackLater:
+    """Feedback workbooks written in background workers while collect checks and records the next
+    files (openpyxl takes ~1 s per workbook). ``finish()`` waits for them all and fills in each
+    result's ``feedback``; every workbook is still written atomically (``toolkit.atomic``)."""
+
+    def __init__(self, pool: WorkerPool | None = None) -> None:
+        limits = pool.limits if pool is not None else shared_pool().limits
+        self._tasks = BackgroundTasks(limits=limits)
+        self._results: list[CollectResult] = []
+        self._paths: set[Path] = set()
+
+    def submit(self, result: CollectResult, archived: Path, report: FileReport, out: Path, changes: Any) -> None:
+        if _refused_whole(report):
+            return
+        if out in self._paths:  # two files of one run with one feedback name: the later one wins, as before
+            self._tasks.wait()
+        self._paths.add(out)
+        self._tasks.submit(write_feedback, archived, report, out, changes)
+        self._results.append(result)
+
+    def finish(self, cancel: bool = False) -> None:
+        with stage("feedback_wait"):
+            outcomes = self._tasks.finish(cancel)
+        for result, outcome in zip(self._results, outcomes):
+            result.feedback = outcome.result if outcome.error is None else None
+
+
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,
                  settings: Settings = DEFAULT_SETTINGS, received_at: str | None = None,
                  expected_round: str | None = None, *, staged: Outcome | None = None,
-                 pool: WorkerPool | None = None) -> CollectResult:
+                 pool: WorkerPool | None = None, later: FeedbackLater | None = None) -> CollectResult:
     """Archive, check (in an isolated worker, or ``staged``: the stage's outcome computed by
-    ``collect``), record and give feedback for one file."""
+    ``collect``), record and give feedback for one file (now, or with ``later`` in the background:
+    the result's ``feedback`` is filled in by ``later.finish()``)."""
     with stage("archive"):
         sha = sha256_of(path)
         known = ledger.by_sha(sha)
@@ -125,15 +158,19 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
                                    parsed.frames if parsed and report.accepted else {}, received_at,
                                    {k: (parsed.sheet_names[k], parsed.columns.get(k, {})) for k in parsed.sheet_names}
                                    if parsed else None)
-    feedback = None
+    result = CollectResult(path.name, "recorded", submission, report, None,
+                           rows_read=staged_result.rows_read if staged_result else 0,
+                           peak_rss=staged_result.peak_rss if staged_result else 0,
+                           seconds=staged_result.seconds if staged_result else 0.0)
     changes = resubmission_changes(ledger, submission, ref)  # toolkit/diff.py; None for a first return
     if report.findings or changes:
+        out = ws.feedback / f"{Path(path.name).stem}_feedback.xlsx"
         with stage("feedback"):
-            feedback = _feedback(archived, report, ws.feedback / f"{Path(path.name).stem}_feedback.xlsx", changes, pool)
-    return CollectResult(path.name, "recorded", submission, report, feedback,
-                         rows_read=staged_result.rows_read if staged_result else 0,
-                         peak_rss=staged_result.peak_rss if staged_result else 0,
-                         seconds=staged_result.seconds if staged_result else 0.0)
+            if later is not None:
+                later.submit(result, archived, report, out, changes)
+            else:
+                result.feedback = _feedback(archived, report, out, changes, pool)
+    return result
 
 
 def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalogue: Catalogue,
@@ -149,30 +186,47 @@ def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalog
     and recorded in order."""
     paths = [Path(p) for p in (list(files) if files is not None else inbox_files(ws))]
     results = CollectRun()
-    with Ledger(ws.ledger_path) as ledger:
-        staged = _stage_all(ws, ledger, paths, ref, catalogue, settings, expected_round, pool, executor)
-        upcoming = next(staged, None)
-        accepted_agencies: set[str] = set()
-        for i, path in enumerate(paths, start=1):
-            if progress:
-                progress(i, len(paths), path.name)
-            try:
-                when = received_at(path) if received_at else None
-                outcome = None
-                if upcoming is not None and upcoming[0] == i - 1:
-                    outcome, upcoming = upcoming[1], next(staged, None)
-                parsed = _result_of(outcome)
-                if parsed is not None and parsed.report.agency in accepted_agencies:
-                    outcome = None  # the ledger changed for this agency since: check against it again
-                result = collect_file(ws, ledger, path, ref, catalogue, settings, when, expected_round,
-                                      staged=outcome, pool=pool)
-                if result.report is not None and result.report.accepted:
-                    accepted_agencies.add(result.report.agency)
-                results.append(result)
-            except Exception as exc:  # e.g. the file vanished or the disk is full: say so, go on
-                results.append(CollectResult(path.name, "failed", None, None, detail=f"{type(exc).__name__}: {exc}"))
-        results.account = account_run(results, ledger)
+    later = FeedbackLater(pool)
+    finished = False
+    try:
+        with Ledger(ws.ledger_path) as ledger:
+            _collect_into(results, ws, ledger, paths, ref, catalogue, settings, progress, received_at,
+                          expected_round, pool, executor, later)
+        later.finish()
+        finished = True
+    finally:
+        if not finished:  # interrupted: do not start the feedback not begun yet
+            later.finish(cancel=True)
     return results
+
+
+def _collect_into(results: CollectRun, ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
+                  catalogue: Catalogue, settings: Settings, progress: Callable[[int, int, str], None] | None,
+                  received_at: Callable[[Path], str | None] | None, expected_round: str | None,
+                  pool: WorkerPool | None, executor: Any, later: FeedbackLater) -> None:
+    """Check, record and give feedback for ``paths`` in order, into ``results``; the run's account last."""
+    staged = _stage_all(ws, ledger, paths, ref, catalogue, settings, expected_round, pool, executor)
+    upcoming = next(staged, None)
+    accepted_agencies: set[str] = set()
+    for i, path in enumerate(paths, start=1):
+        if progress:
+            progress(i, len(paths), path.name)
+        try:
+            when = received_at(path) if received_at else None
+            outcome = None
+            if upcoming is not None and upcoming[0] == i - 1:
+                outcome, upcoming = upcoming[1], next(staged, None)
+            parsed = _result_of(outcome)
+            if parsed is not None and parsed.report.agency in accepted_agencies:
+                outcome = None  # the ledger changed for this agency since: check against it again
+            result = collect_file(ws, ledger, path, ref, catalogue, settings, when, expected_round,
+                                  staged=outcome, pool=pool, later=later)
+            if result.report is not None and result.report.accepted:
+                accepted_agencies.add(result.report.agency)
+            results.append(result)
+        except Exception as exc:  # e.g. the file vanished or the disk is full: say so, go on
+            results.append(CollectResult(path.name, "failed", None, None, detail=f"{type(exc).__name__}: {exc}"))
+    results.account = account_run(results, ledger)
 
 
 def _result_of(outcome: Any) -> Any:

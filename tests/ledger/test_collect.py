@@ -46,6 +46,22 @@ def test_collect_archives_records_and_gives_feedback(ws, ref, tmp_path):
     assert results["clean.xlsx"].feedback is None
 
 
+def test_feedback_written_in_the_background_is_complete_for_every_file(ws, ref):
+    """collect writes feedback workbooks while it checks the next files: when it returns, each file with
+    findings has its own whole workbook (no temporary file left), and the result names it."""
+    for k in range(4):
+        make_return(ws.inbox, f"broken{k}.xlsx", edit=lambda book, cells, k=k: (
+            _broken(book, cells), set_cell(book, cells, ("progress", f"{PROJECT}#1", "progress_pct"), 101 + k)))
+    results = collect(ws, None, ref, ws.catalogue())
+    assert [r.feedback.name for r in results] == [f"broken{k}_feedback.xlsx" for k in range(4)]
+    for k, r in enumerate(results):
+        book = openpyxl.load_workbook(r.feedback)
+        assert f"broken{k}.xlsx" in book[ISSUES_SHEET]["A1"].value
+        flagged = [c for c in book["ความก้าวหน้า (Progress)"]["E"] if c.value == 101 + k]
+        assert len(flagged) == 1 and "value.percent-range" in flagged[0].comment.text  # this file's own cells
+    assert sorted(p.name for p in ws.feedback.iterdir()) == [f"broken{k}_feedback.xlsx" for k in range(4)]
+
+
 def test_same_bytes_twice_recorded_once_and_reruns_change_nothing(ws, ref):
     make_return(ws.inbox, "a.xlsx", edit=_broken)
     make_return(ws.inbox, "b.xlsx")

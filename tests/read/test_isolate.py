@@ -10,7 +10,7 @@ import pytest
 from schemas.rules import RULES
 from tests.builders import make_return, small_catalogue
 from toolkit.collect import collect
-from toolkit.read.isolate import TaskError, WorkerFailure, WorkerPool
+from toolkit.read.isolate import BackgroundTasks, TaskError, WorkerFailure, WorkerPool
 from toolkit.read.preflight import Limits
 from toolkit.read.stage import FileJob, check_file
 from toolkit.template.catalogue_writer import write_catalogue
@@ -67,6 +67,29 @@ def test_each_failure_is_named_and_the_batch_goes_on(pool):
     assert pool.run(square, 7) == 49  # replaced workers serve the next batch
     with pytest.raises(TaskError):
         pool.run(misbehave, "bug")
+
+
+def test_background_tasks_run_while_the_caller_goes_on_and_failures_are_named():
+    tasks = BackgroundTasks(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=4))
+    started = time.monotonic()
+    for how in ("ok1", "abort", "hang", "ok2", "bug", "ok3"):
+        tasks.submit(misbehave, how)
+    assert time.monotonic() - started < 1.0  # submit does not wait for the task (the hang alone takes 4 s)
+    outcomes = tasks.finish()
+    codes = [o.error.code if isinstance(o.error, WorkerFailure) else type(o.error).__name__ if o.error else o.result
+             for o in outcomes]
+    assert codes == ["ok1", "intake.parser-crashed", "intake.timeout", "ok2", "TaskError", "ok3"]
+    assert tasks.finish() == outcomes  # finishing twice changes nothing
+
+
+def test_background_tasks_cancelled_are_not_lost_silently():
+    tasks = BackgroundTasks(1, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=4))
+    for how in ("hang", "ok1", "ok2"):
+        tasks.submit(misbehave, how)
+    time.sleep(0.5)  # the hang has started; the other two wait
+    outcomes = tasks.finish(cancel=True)
+    assert isinstance(outcomes[0].error, WorkerFailure) and outcomes[0].error.code == "intake.timeout"
+    assert [str(o.error) for o in outcomes[1:]] == ["cancelled before it started"] * 2
 
 
 def test_calamine_abort_is_contained(pool, tmp_path):

@@ -14,9 +14,11 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import queue
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from contextlib import contextmanager
@@ -96,10 +98,19 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}", peak))
 
 
+#: workers may be started from several threads (``BackgroundTasks``); ``__main__`` is edited meanwhile
+_starting = threading.Lock()
+
+
 @contextmanager
 def _main_not_reimported() -> Iterator[None]:
     """Workers need only importable modules; without this, a spawn/forkserver child re-runs the parent's
     main script (all of it, when the script has no ``if __name__ == "__main__"`` guard)."""
+    with _starting:
+        yield from _main_hidden()
+
+
+def _main_hidden() -> Iterator[None]:
     main = sys.modules.get("__main__")
     saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
     try:
@@ -292,6 +303,70 @@ def shared_pool(limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
             _shared.close()
         _shared = WorkerPool(limits=limits)
     return _shared
+
+
+class BackgroundTasks:
+    """Tasks run in isolated workers while the caller goes on: ``submit(fn, *args)`` returns at once,
+    ``finish()`` waits for every submitted task and gives its ``Outcome`` (in submission order). Each of
+    ``size`` threads drives its own one-worker ``WorkerPool`` (same memory and time limits, a dead
+    worker replaced), started only when there is a first task. ``collect`` writes feedback workbooks
+    this way while it checks and records the next files."""
+
+    def __init__(self, size: int = 0, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.size = max(1, size or limits.workers or os.cpu_count() or 1)
+        self.limits = limits
+        self._queue: queue.Queue = queue.Queue()
+        self._outcomes: list[Outcome | None] = []
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> int:
+        """Queue ``fn(*args)``; returns its index in ``finish()``'s list."""
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._serve, name=f"toolkit-background-{i}", daemon=True)
+                             for i in range(self.size)]
+            for thread in self._threads:
+                thread.start()
+        self._outcomes.append(None)
+        index = len(self._outcomes) - 1
+        self._queue.put((index, fn, args))
+        return index
+
+    def _serve(self) -> None:
+        with WorkerPool(1, self.limits) as pool:
+            while True:
+                item = self._queue.get()
+                try:
+                    if item is None:
+                        return
+                    index, fn, args = item
+                    started = time.monotonic()
+                    try:
+                        self._outcomes[index] = Outcome(pool.run(fn, *args), seconds=time.monotonic() - started)
+                    except BaseException as exc:  # WorkerFailure, TaskError: the caller decides
+                        self._outcomes[index] = Outcome(error=exc, seconds=time.monotonic() - started)
+                finally:
+                    self._queue.task_done()
+
+    def wait(self) -> None:
+        """Until every task submitted so far is done."""
+        self._queue.join()
+
+    def finish(self, cancel: bool = False) -> list[Outcome]:
+        """Wait for every task (``cancel``: drop those not started yet), stop the workers, return the
+        outcomes; a dropped task's outcome has a ``TaskError``."""
+        if cancel:
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._queue.task_done()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        return [o if o is not None else Outcome(error=TaskError("cancelled before it started")) for o in self._outcomes]
 
 
 @atexit.register
