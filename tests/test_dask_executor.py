@@ -90,3 +90,17 @@ def test_cli_collect_with_executor_dask(cluster, tmp_path) -> None:
     with Ledger(ws.ledger_path) as ledger:
         assert [s.outcome for s in ledger.submissions()] == ["accepted"] or \
             [s.outcome for s in ledger.submissions()] == ["accepted_with_warnings"]
+
+
+def test_a_chunk_of_files_travels_as_bytes(tmp_path) -> None:
+    """collect sends several files per task (``check_chunk``): every file of the chunk goes as its bytes,
+    since a worker on another machine cannot read this machine's archive."""
+    from toolkit.executors import _portable
+    from toolkit.read.stage import FileJob
+
+    paths = [tmp_path / "a.xlsx", tmp_path / "b.xlsx"]
+    for k, p in enumerate(paths):
+        p.write_bytes(b"PK" + bytes([k]) * 10)
+    sent = _portable([FileJob(p, p.name, "2564-Q4") for p in paths])
+    assert [(j.source, j.display_name, j.expected_round) for j in sent] == \
+        [(p.read_bytes(), p.name, "2564-Q4") for p in paths]

@@ -4,6 +4,7 @@ One bad file never stops the batch."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -18,13 +19,16 @@ from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
 from toolkit.read.accounting import RunAccount, account_run
 from toolkit.read.isolate import BackgroundTasks, Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
-from toolkit.read.stage import FileJob, StageResult, check_file
+from toolkit.read.stage import FileJob, StageResult, check_chunk, check_file
 from toolkit.reference import Reference
 from toolkit.timing import absorb, stage
 from toolkit.validate.run import ParsedReturn
 from toolkit.workspace import Workspace
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".html", ".htm", ""}
+#: files checked per worker task: pandera's column checks run once per sheet kind per chunk
+#: (``toolkit.validate.batch``), and the catalogue and results travel in fewer messages
+CHUNK_FILES = 8
 
 
 @dataclass
@@ -253,4 +257,27 @@ def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
     if not jobs:
         return
     runner = executor or pool or shared_pool()
-    yield from zip(index, runner.map(check_file, jobs, ref=ref, catalogue=catalogue, settings=settings))
+    shared = {"ref": ref, "catalogue": catalogue, "settings": settings}
+    size = chunk_size(len(jobs), getattr(runner, "size", None) or os.cpu_count() or 1)
+    chunks = [range(k, min(k + size, len(jobs))) for k in range(0, len(jobs), size)]
+    outcomes = runner.map(check_chunk, [[jobs[j] for j in chunk] for chunk in chunks], **shared)
+    for chunk, outcome in zip(chunks, outcomes):
+        result, error, peak = _unpack(outcome)
+        if error is None and isinstance(result, list) and len(result) == len(chunk):
+            for j, one in zip(chunk, result):
+                yield index[j], Outcome(one, None, peak, one.seconds)
+        else:  # the chunk's worker died, ran out of memory or time, or hit a bug: each file alone, so
+            # that only the file that did it is rejected for it
+            yield from zip((index[j] for j in chunk), runner.map(check_file, [jobs[j] for j in chunk], **shared))
+
+
+def chunk_size(files: int, workers: int, most: int = CHUNK_FILES) -> int:
+    """Files per task: up to ``most``, but small enough that every worker gets at least two tasks
+    (so recording in order overlaps checking)."""
+    return max(1, min(most, -(-files // (2 * max(1, workers)))))
+
+
+def _unpack(outcome: Any) -> tuple[Any, BaseException | None, int]:
+    if isinstance(outcome, Outcome):
+        return outcome.result, outcome.error, outcome.peak_rss
+    return (*outcome, 0)

@@ -57,7 +57,9 @@ class DaskExecutor:
 
 def _portable(job: Any) -> Any:
     """A job whose ``source`` is a local file travels as the file's bytes (workers elsewhere cannot
-    read this machine's archive)."""
+    read this machine's archive); so does each job of a chunk (a list of jobs)."""
+    if isinstance(job, list):
+        return [_portable(one) for one in job]
     source = getattr(job, "source", None)
     if dataclasses.is_dataclass(job) and isinstance(source, Path):
         return dataclasses.replace(job, source=source.read_bytes())

@@ -12,7 +12,7 @@ from tests.builders import make_return, small_catalogue
 from toolkit.collect import collect
 from toolkit.read.isolate import BackgroundTasks, TaskError, WorkerFailure, WorkerPool
 from toolkit.read.preflight import Limits
-from toolkit.read.stage import FileJob, check_file
+from toolkit.read.stage import FileJob, check_chunk, check_file
 from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.workspace import Workspace
 
@@ -126,21 +126,42 @@ def test_stage_is_pure_and_takes_bytes(tmp_path, ref):
     assert sorted(tmp_path.rglob("*")) == before  # the stage writes nothing
 
 
+def test_a_chunk_gives_each_file_what_checking_it_alone_gives(tmp_path, ref):
+    from tests.builders import PROJECT, set_cell
+
+    files = [make_return(tmp_path / "clean", "clean.xlsx"), make_return(tmp_path / "dates", "dates.xlsx", text_dates=True)]
+    for k, value in enumerate((150, -5, "lots")):
+        files.append(make_return(tmp_path / f"b{k}", f"b{k}.xlsx", edit=lambda book, cells, v=value: (
+            set_cell(book, cells, ("progress", f"{PROJECT}#2", "progress_pct"), v),
+            set_cell(book, cells, ("projects", PROJECT, "budget_used"), v))))
+    files.append(tmp_path / "junk.xlsx")
+    files[-1].write_bytes(b"not a workbook")
+    jobs = [FileJob(f, f.name) for f in files]
+    alone = [check_file(job, ref=ref, catalogue=small_catalogue()) for job in jobs]
+    chunk = check_chunk(jobs, ref=ref, catalogue=small_catalogue())
+    assert [r.parsed.report.to_dict() for r in chunk] == [r.parsed.report.to_dict() for r in alone]
+    assert [r.rows_read for r in chunk] == [r.rows_read for r in alone]
+    assert all(r.parsed.pending is None for r in chunk)  # nothing left to do, nothing extra to send back
+    assert len({f.rule for r in chunk for f in r.parsed.report.findings}) >= 4  # the files do differ
+    assert chunk[0].timings.calls["batch_columns"] == 1 and all(r.timings.calls["check"] == 1 for r in chunk)
+
+
 class CrashingExecutor:
     """An executor (the shape collect accepts for Dask) whose worker aborts on files named crash*."""
 
     def __init__(self, pool):
         self.pool = pool
+        self.tasks = []  # the files of each task, as sent
 
     def map(self, fn, jobs, **shared):
-        jobs = list(jobs)
-        real = iter(self.pool.map(fn, [j for j in jobs if not j.display_name.startswith("crash")], **shared))
-        for job in jobs:
-            if job.display_name.startswith("crash"):
+        for job in jobs:  # one file (check_file) or a chunk of them (check_chunk)
+            names = [j.display_name for j in (job if isinstance(job, list) else [job])]
+            self.tasks.append(names)
+            if any(name.startswith("crash") for name in names):
                 [outcome] = self.pool.map(misbehave, ["abort"])
-                yield outcome
             else:
-                yield next(real)
+                [outcome] = self.pool.map(fn, [job], **shared)
+            yield outcome
 
 
 def test_a_crashing_file_is_a_named_rejection_in_collect(pool, tmp_path, ref):
@@ -155,6 +176,30 @@ def test_a_crashing_file_is_a_named_rejection_in_collect(pool, tmp_path, ref):
     crash = by_name["crash.xlsx"]
     assert [f.rule for f in crash.report.findings] == ["intake.parser-crashed"] and crash.submission.outcome == "rejected"
     assert results.account.balanced and results.account.rejections == {"intake.parser-crashed": 1}
+
+
+def test_a_crash_in_a_chunk_rejects_only_the_file_that_did_it(pool, tmp_path, ref):
+    """Files are checked several per task; when a task's worker dies, its files are checked again one
+    by one, so the others get their own findings and only the crashing file is rejected for the crash."""
+    from tests.builders import PROJECT, set_cell
+
+    ws = Workspace.create(tmp_path / "ws")
+    write_catalogue(small_catalogue(), ws.catalogue_path)
+    for k in range(5):
+        make_return(ws.inbox, f"r{k}.xlsx", edit=lambda book, cells, k=k: set_cell(
+            book, cells, ("progress", f"{PROJECT}#1", "progress_pct"), 101 + k))
+    (ws.inbox / "crash.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(200))
+    executor = CrashingExecutor(pool)
+    results = collect(ws, None, ref, ws.catalogue(), executor=executor)
+    assert any(len(task) > 1 and "crash.xlsx" in task for task in executor.tasks)  # chunked, then
+    assert ["crash.xlsx"] in executor.tasks  # the crashing chunk's files one by one
+    by_name = {r.file: r for r in results}
+    assert [f.rule for f in by_name["crash.xlsx"].report.findings] == ["intake.parser-crashed"]
+    for k in range(5):
+        rules = {f.rule for f in by_name[f"r{k}.xlsx"].report.findings}
+        assert "value.percent-range" in rules and not any(r.startswith("intake.") for r in rules), rules
+    assert results.account.balanced and results.account.rejections["intake.parser-crashed"] == 1
+    assert results.account.counts["files_received"] == 6 and results.account.count("rejected") == 6
 
 
 def test_a_batch_checks_later_returns_against_earlier_ones_of_the_same_batch(tmp_path, ref):
