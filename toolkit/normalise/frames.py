@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from schemas.base import KINDS, Column
 from toolkit.findings import Finding, make_finding
-from toolkit.normalise.values import (EMPTY_TOKENS, Unreadable, clean_text, normalise_code, parse_date, parse_int,
-                                      parse_number)
+from toolkit.normalise.values import (DATE_YEARS, EMPTY_TOKENS, Unreadable, clean_text, normalise_code, parse_date,
+                                      parse_int, parse_number)
 from toolkit.read.returned import LocatedSheet
 from toolkit.reference import Reference
 
@@ -48,33 +51,102 @@ def _parse(col: Column, value: object, ref: Reference, percent_format: bool, dat
     return text
 
 
+def _parse_column(col: Column, values: list[object], percent: list[bool], ref: Reference, date_1904: bool,
+                  statuses: dict[tuple[str, str], str | None]) -> tuple[list[object], list[int]]:
+    """``_parse`` down one column: (parsed values, positions of the unreadable ones). Plain numbers in
+    number columns and labels already seen in status columns skip the general path."""
+    out: list[object] = []
+    bad: list[int] = []
+    kind = col.kind
+    if kind in ("number", "money") or (kind == "percent" and not any(percent)):
+        for i, value in enumerate(values):
+            if type(value) is int or (type(value) is float and value == value):
+                out.append(float(value))
+                continue
+            try:
+                out.append(_parse(col, value, ref, False, date_1904))
+            except Unreadable:
+                bad.append(i)
+                out.append(None)
+        return out, bad
+    if kind == "status":
+        vocab = col.vocab or ""
+        for value in values:
+            text = clean_text(value)
+            if text in EMPTY_TOKENS:
+                out.append(None)
+                continue
+            key = (vocab, text)
+            if key not in statuses:
+                statuses[key] = ref.match_status(vocab, text)
+            out.append(statuses[key] or text)
+        return out, bad
+    if kind in ("text", "longtext"):
+        texts = [clean_text(value) for value in values]
+        return [None if text in EMPTY_TOKENS else text for text in texts], bad
+    if kind == "code":
+        return [normalise_code(value) or None for value in values], bad
+    if kind == "int":
+        for i, value in enumerate(values):
+            if type(value) is int:
+                out.append(float(value))
+                continue
+            try:
+                out.append(_parse(col, value, ref, False, date_1904))
+            except Unreadable:
+                bad.append(i)
+                out.append(None)
+        return out, bad
+    if kind == "date":
+        lo, hi = DATE_YEARS
+        for i, value in enumerate(values):
+            if type(value) is datetime and lo <= value.year <= hi:  # a real date cell (calamine gives datetimes)
+                out.append(pd.Timestamp(value.date()))
+                continue
+            try:
+                out.append(_parse(col, value, ref, False, date_1904))
+            except Unreadable:
+                bad.append(i)
+                out.append(None)
+        return out, bad
+    for i, value in enumerate(values):
+        try:
+            out.append(_parse(col, value, ref, percent[i], date_1904))
+        except Unreadable:
+            bad.append(i)
+            out.append(None)
+    return out, bad
+
+
 def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False) -> tuple[SheetFrames, list[Finding]]:
     findings: list[Finding] = []
     spec = sheet.spec
-    index = [r for r, _ in sheet.rows]
-    raw = pd.DataFrame([{c.key: values.get(c.key) for c in spec.columns} for _, values in sheet.rows],
-                       index=pd.Index(index, name="excel_row"), columns=spec.keys, dtype=object)
-    data: dict[str, list[object]] = {c.key: [] for c in spec.columns}
-    for excel_row, values in sheet.rows:
-        for col in spec.columns:
-            value = values.get(col.key)
-            try:
-                parsed = _parse(col, value, ref, sheet.is_percent(col.key, excel_row), date_1904)
-            except Unreadable:
-                kind_th, kind_en = _KIND_WORDS.get(col.kind, ("ข้อความ", "text"))
-                findings.append(make_finding("value.unreadable", sheet=sheet.name, cell=sheet.cell(col.key, excel_row),
-                                             value=clean_text(value), column=col.key,
-                                             item=str(values.get(spec.id_columns[0]) or ""),
-                                             label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
-                parsed = None
-            data[col.key].append(parsed)
-    frame = pd.DataFrame(index=pd.Index(index, name="excel_row"))
-    for col in spec.columns:
+    index = pd.Index([r for r, _ in sheet.rows], name="excel_row")
+    rows = [values for _, values in sheet.rows]
+    raw_columns = {c.key: [values.get(c.key) for values in rows] for c in spec.columns}
+    raw = pd.DataFrame(raw_columns, index=index.copy(), columns=spec.keys, dtype=object)
+    statuses: dict[tuple[str, str], str | None] = {}
+    typed: dict[str, pd.Series] = {}
+    unreadable: list[tuple[int, int]] = []  # (row position, column position)
+    for position, col in enumerate(spec.columns):
+        percent = ([sheet.is_percent(col.key, r) for r, _ in sheet.rows] if col.kind == "percent"
+                   else [False] * len(rows))
+        parsed, bad = _parse_column(col, raw_columns[col.key], percent, ref, date_1904, statuses)
+        unreadable += [(i, position) for i in bad]
         dtype = KINDS[col.kind]
-        if dtype == "datetime64[ns]":
-            frame[col.key] = pd.to_datetime(pd.Series(data[col.key], index=frame.index, dtype=object)).astype(dtype)
-        elif dtype:
-            frame[col.key] = pd.Series(data[col.key], index=frame.index, dtype=object).astype(dtype)
+        if dtype == "datetime64[ns]":  # Timestamps and None (NaT)
+            typed[col.key] = pd.Series(parsed, index=index, dtype=dtype)
+        elif dtype:  # floats and None (NaN)
+            typed[col.key] = pd.Series(np.array([math.nan if v is None else v for v in parsed], dtype=dtype),
+                                       index=index)
         else:
-            frame[col.key] = pd.Series(data[col.key], index=frame.index, dtype=object)
+            typed[col.key] = pd.Series(parsed, index=index, dtype=object)
+    for i, position in sorted(unreadable):  # row by row, as the agency reads the sheet
+        col, (excel_row, values) = spec.columns[position], sheet.rows[i]
+        kind_th, kind_en = _KIND_WORDS.get(col.kind, ("ข้อความ", "text"))
+        findings.append(make_finding("value.unreadable", sheet=sheet.name, cell=sheet.cell(col.key, excel_row),
+                                     value=clean_text(values.get(col.key)), column=col.key,
+                                     item=str(values.get(spec.id_columns[0]) or ""),
+                                     label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
+    frame = pd.DataFrame(typed, index=index, columns=spec.keys)
     return SheetFrames(sheet, frame, raw), findings

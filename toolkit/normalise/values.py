@@ -10,6 +10,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from toolkit.calendar import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_ABBR
 
@@ -23,6 +24,13 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A", "na", "none", "None", "nan"})
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PREFIX = re.compile(r"^(?:ลว\.?|ลงวันที่|วันที่|ณ วันที่)\s*")
+#: texts up to this many characters are remembered by the parsers below (the same labels, codes,
+#: statuses and numbers recur in every return); longer ones are parsed each time
+MEMO_MAX_CHARS = 256
+_MEMO_SIZE = 1 << 16
+_SPACES = re.compile(r"[ \t]+")
+_WHITE = re.compile(r"\s+")
+_NUMBER_NOISE = re.compile(r"(บาท|ร้อยละ|%|\.-$|\s)")
 
 
 #: a tone mark typed before the upper vowel it sits on (น่ี for นี่): Unicode does not reorder these.
@@ -43,18 +51,36 @@ def normalise_thai(text: str) -> str:
 def clean_text(value: object) -> str:
     """NFC and Thai normalisation, no zero-width characters, no non-breaking spaces, runs of spaces
     folded, trimmed."""
+    if type(value) is str:
+        return _clean_memo(value) if len(value) <= MEMO_MAX_CHARS else _clean(value)
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    text = normalise_thai(unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH))
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    if text.isascii() and "_x000D_" not in text and "\t" not in text and "  " not in text:
+        return text.strip()  # nothing below would change it but the trimming
+    text = normalise_thai(unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+_clean_memo = lru_cache(maxsize=_MEMO_SIZE)(_clean)
 
 
 def squash(value: object) -> str:
     """For comparing labels: cleaned, without any white space, lower case."""
-    return re.sub(r"\s+", "", clean_text(value)).lower()
+    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
+        return _squash_memo(value)
+    return _WHITE.sub("", clean_text(value)).lower()
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _squash_memo(text: str) -> str:
+    return _WHITE.sub("", clean_text(text)).lower()
 
 
 def is_empty(value: object) -> bool:
@@ -76,11 +102,17 @@ def parse_number(value: object, percent_format: bool = False) -> float | None:
         if isinstance(value, float) and math.isnan(value):
             return None
         return float(value) * (100.0 if percent_format else 1.0)
+    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
+        return _number_memo(value)
+    return _number_from_text(value)
+
+
+def _number_from_text(value: object) -> float | None:
     text = clean_text(value)
     if text in EMPTY_TOKENS:
         return None
     text = thai_digits_to_ascii(text)
-    text = re.sub(r"(บาท|ร้อยละ|%|\.-$|\s)", "", text).replace(",", "")
+    text = _NUMBER_NOISE.sub("", text).replace(",", "")
     if text.endswith(".-"):
         text = text[:-2]
     try:
@@ -90,6 +122,9 @@ def parse_number(value: object, percent_format: bool = False) -> float | None:
     if math.isnan(number) or math.isinf(number):
         raise Unreadable(str(value))
     return number
+
+
+_number_memo = lru_cache(maxsize=_MEMO_SIZE)(_number_from_text)
 
 
 def _month_from_name(name: str) -> int | None:
@@ -146,6 +181,12 @@ def _parse_date(value: object, date_1904: bool) -> date | None:
         if day.year > 2400:  # 26/10/2563 typed where Excel read it as the year 2563: a BE serial
             return _safe_date(day.year - BE_OFFSET, day.month, day.day, value)
         return day
+    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
+        return _date_memo(value)
+    return _date_from_text(value)
+
+
+def _date_from_text(value: object) -> date | None:
     text = thai_digits_to_ascii(clean_text(value))
     if text in EMPTY_TOKENS:
         return None
@@ -165,6 +206,9 @@ def _parse_date(value: object, date_1904: bool) -> date | None:
     raise Unreadable(str(value))
 
 
+_date_memo = lru_cache(maxsize=_MEMO_SIZE)(_date_from_text)
+
+
 def parse_int(value: object) -> int | None:
     number = parse_number(value)
     if number is None:
@@ -178,4 +222,13 @@ def normalise_code(value: object) -> str:
     """Codes keep their leading zeros; Thai digits and stray spaces are removed."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", "", thai_digits_to_ascii(clean_text(value)))
+    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
+        return _code_memo(value)
+    return _code(value)
+
+
+def _code(value: object) -> str:
+    return _WHITE.sub("", thai_digits_to_ascii(clean_text(value)))
+
+
+_code_memo = lru_cache(maxsize=_MEMO_SIZE)(_code)

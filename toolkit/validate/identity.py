@@ -56,8 +56,28 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         sheet, typed = sheet_frames.sheet, sheet_frames.typed
         seen: dict[str, int] = {}
         id_col = spec.id_columns[-1]
-        for row, r in typed.iterrows():
-            rid = "#".join(_canon(spec, k, r[k], ref) for k in spec.id_columns)
+        columns = {c.key: c for c in spec.columns}
+        values: dict[str, list[Any]] = {}  # typed columns as Python values, read on first use
+        memo: dict[tuple[str, Any], str] = {}
+
+        def canon(col_key: str, value: Any) -> str:
+            if type(value) is str or type(value) is float:  # hashable and never NaN-ambiguous as a key
+                if value != value:
+                    return ""
+                mkey = (col_key, value)
+                if mkey not in memo:
+                    memo[mkey] = _canon(spec, col_key, value, ref)
+                return memo[mkey]
+            return _canon(spec, col_key, value, ref)
+
+        def column(col_key: str) -> list[Any]:
+            if col_key not in values:
+                values[col_key] = typed[col_key].tolist()
+            return values[col_key]
+
+        id_values = [column(k) for k in spec.id_columns]
+        for i, row in enumerate(typed.index.tolist()):
+            rid = "#".join(canon(k, v[i]) for k, v in zip(spec.id_columns, id_values))
             if rid in seen:
                 findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
                                              value=rid, item=rid, column=id_col))
@@ -70,10 +90,11 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
                                              value=rid, item=rid, column=id_col))
                 continue
             for col_key, want in rows[rid].items():
-                if col_key in spec.id_columns or spec.column(col_key).editable:
+                col = columns.get(col_key) or spec.column(col_key)
+                if col_key in spec.id_columns or col.editable:
                     continue
-                want_c = _canon(spec, col_key, want, ref) if spec.column(col_key).kind == "status" else want
-                got = _canon(spec, col_key, r[col_key], ref)
+                want_c = canon(col_key, want) if col.kind == "status" else want
+                got = canon(col_key, column(col_key)[i])
                 if got != want_c:
                     findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
                                                  cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],
