@@ -7,13 +7,16 @@ from __future__ import annotations
 import math
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from toolkit.expected import unit_key
-from toolkit.normalise.values import squash as _squash
+from toolkit.normalise.values import squash
 from toolkit.validate.org_names import org_names, unknown_units
+from toolkit.validate.view import Row, sort_rows
 
 if TYPE_CHECKING:
     from toolkit.findings import Finding
@@ -28,34 +31,36 @@ def cross_rule(fn: CrossRule) -> CrossRule:
     return fn
 
 
+_squash = lru_cache(maxsize=4096)(squash)
+
+
 def _present(x: object) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x)) and x is not pd.NaT
 
 
-def _by_project(v: "ReturnView", key: str, order: str) -> Iterator[tuple[str, pd.DataFrame]]:
-    frame = v.frame(key)
-    for code, group in frame.groupby("project_code", sort=False):
-        yield str(code), group.sort_values(order)
+def _by_project(v: "ReturnView", key: str, order: str) -> list[tuple[str, list[Row]]]:
+    """The rows of a sheet per project (in order of first appearance), each sorted by ``order``."""
+    return v.groups(key, "project_code", order)
 
 
 # -- project budget ------------------------------------------------------------------------------
 @cross_rule
 def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
     progress = v.frame("progress")
-    totals = progress.groupby("project_code")["disbursed"].sum(min_count=1)
-    for row, p in v.frame("projects").iterrows():
-        total = totals.get(p.project_code)
+    totals = progress.groupby("project_code")["disbursed"].sum(min_count=1).to_dict()
+    for row, p in v.rows("projects"):
+        total = totals.get(p["project_code"])
         if not _present(total):
             continue
-        received = p.budget_received if _present(p.budget_received) else 0.0
+        received = p["budget_received"] if _present(p["budget_received"]) else 0.0
         if received > 0 and total > received:
-            yield v.finding("project.overspent", "projects", row, "budget_used", total, item=p.project_code,
+            yield v.finding("project.overspent", "projects", row, "budget_used", total, item=p["project_code"],
                             expected=received)
-        if _present(p.budget_used):
+        if _present(p["budget_used"]):
             tolerance = max(1.0, received * v.settings.budget_used_tolerance_pct / 100)
-            if abs(p.budget_used - total) > tolerance:
-                yield v.finding("project.budget-used-mismatch", "projects", row, "budget_used", item=p.project_code,
-                                amount=p.budget_used, expected=total)
+            if abs(p["budget_used"] - total) > tolerance:
+                yield v.finding("project.budget-used-mismatch", "projects", row, "budget_used",
+                                item=p["project_code"], amount=p["budget_used"], expected=total)
 
 
 # -- progress reports ----------------------------------------------------------------------------
@@ -63,29 +68,30 @@ def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
 def progress_sequence(v: "ReturnView") -> Iterator["Finding"]:
     for code, group in _by_project(v, "progress", "report_no"):
         last_pct, last_date, last_text = None, None, None
-        for row, r in group.iterrows():
-            item = f"{code}#{int(r.report_no)}"
+        for row, r in group:
+            item = f"{code}#{int(r['report_no'])}"
             filled = any(_present(r[c]) for c in ("report_date", "narrative", "progress_pct", "disbursed"))
             if not filled:
                 yield v.finding("progress.report-missing", "progress", row, "report_date", "", item=item,
-                                expected=int(r.report_no))
+                                expected=int(r["report_no"]))
                 continue
-            if _present(r.progress_pct):
-                if last_pct is not None and r.progress_pct < last_pct:
+            pct, day, narrative = r["progress_pct"], r["report_date"], r["narrative"]
+            if _present(pct):
+                if last_pct is not None and pct < last_pct:
                     yield v.finding("progress.decreasing", "progress", row, "progress_pct", item=item, expected=last_pct)
-                last_pct = r.progress_pct if last_pct is None else max(last_pct, r.progress_pct)
-                if r.progress_pct == 0 and _present(r.disbursed) and r.disbursed > 0:
+                last_pct = pct if last_pct is None else max(last_pct, pct)
+                if pct == 0 and _present(r["disbursed"]) and r["disbursed"] > 0:
                     yield v.finding("progress.disbursed-at-zero", "progress", row, "disbursed", item=item)
-            if _present(r.report_date):
-                if last_date is not None and r.report_date < last_date:
+            if _present(day):
+                if last_date is not None and day < last_date:
                     yield v.finding("progress.dates-out-of-order", "progress", row, "report_date", item=item,
                                     expected=last_date.strftime("%d/%m/") + str(last_date.year + 543))
-                last_date = r.report_date
-            if r.schedule_status == "behind" and not _present(r.problems):
+                last_date = day
+            if r["schedule_status"] == "behind" and not _present(r["problems"]):
                 yield v.finding("progress.delay-without-problem", "progress", row, "problems", item=item)
-            if _present(r.narrative) and len(str(r.narrative)) > 20 and r.narrative == last_text:
+            if _present(narrative) and len(str(narrative)) > 20 and narrative == last_text:
                 yield v.finding("progress.copied-narrative", "progress", row, "narrative", item=item)
-            last_text = r.narrative if _present(r.narrative) else last_text
+            last_text = narrative if _present(narrative) else last_text
 
 
 @cross_rule
@@ -101,97 +107,128 @@ def progress_against_previous_round(v: "ReturnView") -> Iterator["Finding"]:
     if h is None:
         return
     for code, group in _by_project(v, "progress", "report_no"):
-        for row, r in group.iterrows():
-            if not (_present(r.progress_pct) and _present(r.report_no)):
+        for row, r in group:
+            if not (_present(r["progress_pct"]) and _present(r["report_no"])):
                 continue
-            prior = h.prior_progress(code, int(r.report_no))
-            if prior is not None and r.progress_pct < prior[0] - 1e-9:
+            prior = h.prior_progress(code, int(r["report_no"]))
+            if prior is not None and r["progress_pct"] < prior[0] - 1e-9:
                 yield v.finding("progress.below-previous-round", "progress", row, "progress_pct",
-                                item=f"{code}#{int(r.report_no)}", expected=prior[0], round=h.round, report=prior[1])
+                                item=f"{code}#{int(r['report_no'])}", expected=prior[0], round=h.round,
+                                report=prior[1])
 
 
 @cross_rule
 def completion_matches_status(v: "ReturnView") -> Iterator["Finding"]:
     latest = {}
     for code, group in _by_project(v, "progress", "report_no"):
-        filled = group[group.progress_pct.notna()]
-        if len(filled):
-            latest[code] = (filled.index[-1], float(filled.progress_pct.iloc[-1]))
-    for row, p in v.frame("projects").iterrows():
-        if p.project_code not in latest or not _present(p.project_status):
+        filled = [(row, r["progress_pct"]) for row, r in group if _present(r["progress_pct"])]
+        if filled:
+            latest[code] = (filled[-1][0], float(filled[-1][1]))
+    for _, p in v.rows("projects"):
+        status = p["project_status"]
+        if p["project_code"] not in latest or not _present(status):
             continue
-        prow, pct = latest[p.project_code]
-        done = p.project_status == "completed"
-        if (pct >= 100) != done and p.project_status in ("completed", "in_progress", "not_started"):
+        prow, pct = latest[p["project_code"]]
+        done = status == "completed"
+        if (pct >= 100) != done and status in ("completed", "in_progress", "not_started"):
             yield v.finding("progress.complete-status-mismatch", "progress", prow, "progress_pct", pct,
-                            item=p.project_code, expected=v.ref.status_label("project", p.project_status))
+                            item=p["project_code"], expected=v.ref.status_label("project", status))
 
 
-def _planned_pct(steps: pd.DataFrame, day: pd.Timestamp) -> float | None:
-    """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed."""
-    total = 0.0
-    for _, s in steps.iterrows():
-        if not (_present(s.weight_pct) and _present(s.planned_start) and _present(s.planned_end)):
+_DAY_NS = 86_400 * 10**9
+
+
+def _plan_weights(steps: list[dict]) -> list[tuple[float, int, int]] | None:
+    """(weight, start, end) of each step, dates as nanoseconds; None when a step lacks one of them."""
+    out = []
+    for s in steps:
+        if not (_present(s["weight_pct"]) and _present(s["planned_start"]) and _present(s["planned_end"])):
             return None
-        span = (s.planned_end - s.planned_start).days + 1
-        done = min(max((day - s.planned_start).days + 1, 0), span)
-        total += s.weight_pct * done / span
+        out.append((s["weight_pct"], s["planned_start"].value, s["planned_end"].value))
+    return out
+
+
+def _planned_pct(weights: list[tuple[float, int, int]], day: pd.Timestamp) -> float:
+    """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed
+    (whole days, as Timestamp differences count them)."""
+    total = 0.0
+    for weight, start, end in weights:
+        span = (end - start) // _DAY_NS + 1
+        done = min(max((day.value - start) // _DAY_NS + 1, 0), span)
+        total += weight * done / span
     return round(total, 1)
+
+
+def _distinct(values: list) -> int:
+    """How many different present values: ``Series.nunique()``."""
+    return len({x for x in values if _present(x)})
 
 
 @cross_rule
 def schedule_against_plan(v: "ReturnView") -> Iterator["Finding"]:
-    steps = v.frame("plan_steps")
+    steps: dict[object, list[dict]] = {}
+    for _, s in v.rows("plan_steps"):
+        steps.setdefault(s["project_code"], []).append(s)
     for code, group in _by_project(v, "progress", "report_no"):
-        plan = steps[steps.project_code == code]
-        placeholder = len(plan) >= 2 and plan.planned_start.nunique() == 1 and plan.planned_end.nunique() == 1
-        for row, r in group.iterrows():
-            if r.schedule_status not in ("on_plan", "ahead") or not _present(r.progress_pct) \
-                    or not _present(r.report_date):
+        plan = steps.get(code, [])
+        placeholder = len(plan) >= 2 and _distinct([s["planned_start"] for s in plan]) == 1 \
+            and _distinct([s["planned_end"] for s in plan]) == 1
+        weights = None if placeholder or not plan else _plan_weights(plan)
+        for row, r in group:
+            pct, day = r["progress_pct"], r["report_date"]
+            if r["schedule_status"] not in ("on_plan", "ahead") or not _present(pct) or not _present(day):
                 continue
-            item = f"{code}#{int(r.report_no)}"
-            if r.progress_pct == 0 and r.report_date.month in (4, 5, 6, 7, 8, 9):
+            item = f"{code}#{int(r['report_no'])}"
+            if pct == 0 and day.month in (4, 5, 6, 7, 8, 9):
                 yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct", item=item)
                 continue
-            expected = None if placeholder or plan.empty else _planned_pct(plan, r.report_date)
-            if expected is not None and r.progress_pct < expected - v.settings.behind_plan_points:
+            expected = None if weights is None else _planned_pct(weights, day)
+            if expected is not None and pct < expected - v.settings.behind_plan_points:
                 yield v.finding("progress.behind-while-on-plan", "progress", row, "progress_pct", item=item,
                                 expected=expected)
 
 
 # -- plan steps ----------------------------------------------------------------------------------
+def _weight_sum(weights: list[float]) -> float:
+    """The sum ``Series.sum()`` gives (numpy's pairwise summation, not Python's left-to-right one)."""
+    return float(np.asarray(weights, dtype=float).sum())
+
+
 @cross_rule
 def plan_steps(v: "ReturnView") -> Iterator["Finding"]:
-    projects = v.frame("projects").set_index("project_code", drop=False)
+    projects: dict[object, dict] = {}
+    for _, p in v.rows("projects"):
+        projects.setdefault(p["project_code"], p)  # the first row of a code, as projects.loc[code] gives
     for code, group in _by_project(v, "plan_steps", "step_no"):
-        first = group.index[0]
-        weights = group.weight_pct.dropna()
-        if len(weights) and abs(weights.sum() - 100) > v.settings.weight_sum_tolerance:
-            yield v.finding("plan.weights-sum", "plan_steps", first, "weight_pct", float(weights.sum()), item=code)
-        starts, ends = group.planned_start.dropna(), group.planned_end.dropna()
+        first = group[0][0]
+        weights = [s["weight_pct"] for _, s in group if _present(s["weight_pct"])]
+        if weights:
+            total = _weight_sum(weights)
+            if abs(total - 100) > v.settings.weight_sum_tolerance:
+                yield v.finding("plan.weights-sum", "plan_steps", first, "weight_pct", total, item=code)
+        starts = [s["planned_start"] for _, s in group if _present(s["planned_start"])]
+        ends = [s["planned_end"] for _, s in group if _present(s["planned_end"])]
         if len(group) >= 2 and len(starts) == len(group) and len(ends) == len(group) \
-                and starts.nunique() == 1 and ends.nunique() == 1 and starts.iloc[0] == ends.iloc[0]:
-            day = starts.iloc[0]
+                and _distinct(starts) == 1 and _distinct(ends) == 1 and starts[0] == ends[0]:
+            day = starts[0]
             yield v.finding("plan.placeholder-dates", "plan_steps", first, "planned_start", item=code,
                             value=f"{day.day}/{day.month}/{day.year + 543}")
             continue
-        if code in projects.index:
-            p = projects.loc[code]
-            if isinstance(p, pd.DataFrame):
-                p = p.iloc[0]
-            if _present(p.start_date) and _present(p.end_date):
-                period = f"{p.start_date.date()} – {p.end_date.date()}"
-                for row, s in group.iterrows():
-                    for col in ("planned_start", "planned_end"):
-                        d = s[col]
-                        if _present(d) and not (p.start_date <= d <= p.end_date):
-                            yield v.finding("plan.outside-project", "plan_steps", row, col, item=f"{code}#{int(s.step_no)}",
-                                            expected=period)
+        p = projects.get(code)
+        if p is not None and _present(p["start_date"]) and _present(p["end_date"]):
+            start, end = p["start_date"], p["end_date"]
+            period = f"{start.date()} – {end.date()}"
+            for row, s in group:
+                for col in ("planned_start", "planned_end"):
+                    d = s[col]
+                    if _present(d) and not (start <= d <= end):
+                        yield v.finding("plan.outside-project", "plan_steps", row, col,
+                                        item=f"{code}#{int(s['step_no'])}", expected=period)
 
 
 # -- KPIs ----------------------------------------------------------------------------------------
 def _kpi_units(v: "ReturnView") -> dict[str, str]:
-    return {str(r.kpi_code): unit_key(v.ref, str(r.unit)) or "" for _, r in v.frame("kpis").iterrows()}
+    return {str(r["kpi_code"]): unit_key(v.ref, str(r["unit"])) or "" for _, r in v.rows("kpis")}
 
 
 def _unit_range_findings(v: "ReturnView", key: str, column: str, unit: str, row: int, value: float, item: str):
@@ -204,50 +241,61 @@ def _unit_range_findings(v: "ReturnView", key: str, column: str, unit: str, row:
         yield v.finding("kpi.percent-range", key, row, column, item=item)
 
 
+def _last_progress(v: "ReturnView") -> dict[object, float]:
+    """Each project's progress at its last report with a figure (by report number)."""
+    filled: dict[object, list[Row]] = {}
+    for row, r in v.rows("progress"):
+        if _present(r["progress_pct"]):
+            filled.setdefault(r["project_code"], []).append((row, r))
+    return {code: sort_rows(rows, "report_no")[-1][1]["progress_pct"] for code, rows in filled.items()}
+
+
 @cross_rule
 def kpi_values(v: "ReturnView") -> Iterator["Finding"]:
     units = _kpi_units(v)
-    quarters = v.frame("kpi_quarters")
-    for row, q in quarters.iterrows():
-        yield from _unit_range_findings(v, "kpi_quarters", "result", units.get(str(q.kpi_code), ""), row, q.result,
-                                        f"{q.kpi_code}#Q{int(q.quarter)}" if _present(q.quarter) else str(q.kpi_code))
-    for code, group in quarters.groupby("kpi_code", sort=False):
-        scored = group[group.result.notna() & group.score.notna()]
+    for row, q in v.rows("kpi_quarters"):
+        code, quarter = q["kpi_code"], q["quarter"]
+        yield from _unit_range_findings(v, "kpi_quarters", "result", units.get(str(code), ""), row, q["result"],
+                                        f"{code}#Q{int(quarter)}" if _present(quarter) else str(code))
+    quarters = v.groups("kpi_quarters", "kpi_code", "quarter")
+    for code, group in quarters:
+        scored = [(row, q) for row, q in group if _present(q["result"]) and _present(q["score"])]
         first_score: dict[float, str] = {}
-        for row, q in scored.sort_values("quarter").iterrows():
-            score = str(q.score)
-            if q.result in first_score and _squash(first_score[q.result]) != _squash(score):
-                yield v.finding("kpi.score-mismatch", "kpi_quarters", row, "score", q.result,
-                                item=f"{code}#Q{int(q.quarter)}", score=score, expected=first_score[q.result])
-            first_score.setdefault(q.result, score)
+        for row, q in sort_rows(scored, "quarter"):
+            score, result = str(q["score"]), q["result"]
+            if result in first_score and _squash(first_score[result]) != _squash(score):
+                yield v.finding("kpi.score-mismatch", "kpi_quarters", row, "score", result,
+                                item=f"{code}#Q{int(q['quarter'])}", score=score, expected=first_score[result])
+            first_score.setdefault(result, score)
     last_result = {}
-    for code, group in quarters.groupby("kpi_code", sort=False):
-        filled = group[group.result.notna()].sort_values("quarter")
-        if len(filled):
-            last_result[str(code)] = float(filled.result.iloc[-1])
-    for row, k in v.frame("kpis").iterrows():
-        code, unit = str(k.kpi_code), units.get(str(k.kpi_code), "")
-        yield from _unit_range_findings(v, "kpis", "achieved", unit, row, k.achieved, code)
-        if _present(k.achieved) and _present(k.target) and k.target > 0 and k.achieved > 0:
-            ratio = k.achieved / k.target
+    for code, group in quarters:
+        filled = sort_rows([(row, q) for row, q in group if _present(q["result"])], "quarter")
+        if filled:
+            last_result[code] = float(filled[-1][1]["result"])
+    last_progress = _last_progress(v)
+    for row, k in v.rows("kpis"):
+        code = str(k["kpi_code"])
+        unit, achieved, target = units.get(code, ""), k["achieved"], k["target"]
+        yield from _unit_range_findings(v, "kpis", "achieved", unit, row, achieved, code)
+        if _present(achieved) and _present(target) and target > 0 and achieved > 0:
+            ratio = achieved / target
             limit = v.settings.kpi_magnitude_ratio
             if ratio >= limit or ratio <= 1 / limit:
-                yield v.finding("kpi.achieved-magnitude", "kpis", row, "achieved", item=code, expected=k.target)
-        if _present(k.achieved) and code in last_result and abs(k.achieved - last_result[code]) > 1e-9:
+                yield v.finding("kpi.achieved-magnitude", "kpis", row, "achieved", item=code, expected=target)
+        if _present(achieved) and code in last_result and abs(achieved - last_result[code]) > 1e-9:
             yield v.finding("kpi.achieved-vs-quarters", "kpis", row, "achieved", item=code, expected=last_result[code])
-        for prow, p in v.frame("projects").iterrows():
-            if p.kpi_code != code or not (_present(k.target) and k.target > 0):
+        for _, p in v.rows("projects"):
+            if p["kpi_code"] != code or not (_present(target) and target > 0):
                 continue
-            latest = v.frame("progress")
-            latest = latest[(latest.project_code == p.project_code) & latest.progress_pct.notna()]
-            value = k.achieved if _present(k.achieved) else last_result.get(code)
-            if len(latest) and latest.sort_values("report_no").progress_pct.iloc[-1] >= 100 and _present(value) \
-                    and value < k.target * v.settings.kpi_unmet_share and str(k.direction) != "lower":
+            value = achieved if _present(achieved) else last_result.get(code)
+            latest = last_progress.get(p["project_code"])
+            if latest is not None and latest >= 100 and _present(value) \
+                    and value < target * v.settings.kpi_unmet_share and str(k["direction"]) != "lower":
                 yield v.finding("kpi.project-complete-kpi-unmet", "kpis", row, "achieved", value, item=code,
-                                project=p.project_code, expected=k.target)
-        if unit and v.ref.units[unit].kind == "level" and _present(k.calc_method) and "นับจำนวน" in str(k.calc_method):
-            yield v.finding("kpi.unit-method-mismatch", "kpis", row, "unit", item=code,
-                            expected=str(k.calc_method)[:60])
+                                project=p["project_code"], expected=target)
+        method = k["calc_method"]
+        if unit and v.ref.units[unit].kind == "level" and _present(method) and "นับจำนวน" in str(method):
+            yield v.finding("kpi.unit-method-mismatch", "kpis", row, "unit", item=code, expected=str(method)[:60])
 
 
 # -- reference names in text ---------------------------------------------------------------------
@@ -257,22 +305,24 @@ _TEXT_COLUMNS = {"progress": ("narrative", "problems", "obstacles"), "kpis": ("s
                  "kpi_quarters": ("narrative",), "projects": ("remarks",)}
 
 
-def _closest_district(v: "ReturnView", token: str) -> tuple[float, str]:
+@lru_cache(maxsize=4096)
+def _closest_district(names: tuple[str, ...], token: str) -> tuple[float, str]:
+    """(similarity, name) of the district name closest to ``token`` (a name followed by other words)."""
     best = (0.0, "")
-    for d in v.ref.districts.values():
-        ratio = SequenceMatcher(None, token[: len(d.name_th) + 2], d.name_th).ratio()
-        best = max(best, (ratio, d.name_th))
+    for name in names:
+        ratio = SequenceMatcher(None, token[: len(name) + 2], name).ratio()
+        best = max(best, (ratio, name))
     return best
 
 
 @cross_rule
 def reference_names(v: "ReturnView") -> Iterator["Finding"]:
-    names = sorted((d.name_th for d in v.ref.districts.values()), key=len, reverse=True)
+    districts = tuple(d.name_th for d in v.ref.districts.values())
+    names = sorted(districts, key=len, reverse=True)
     canonical_groups = {th for th, _, _ in v.ref.groups.values()}
     for key, columns in _TEXT_COLUMNS.items():
-        frame = v.frame(key)
-        spec_id = frame.columns[0]
-        for row, r in frame.iterrows():
+        spec_id = v.frame(key).columns[0]
+        for row, r in v.rows(key):
             for col in columns:
                 text = r[col]
                 if not _present(text):
@@ -282,7 +332,7 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
                     token = m.group(1)
                     if any(token.startswith(n) for n in names) or token in seen:
                         continue
-                    ratio, suggestion = _closest_district(v, token)
+                    ratio, suggestion = _closest_district(districts, token)
                     if ratio >= v.settings.name_match_cutoff:
                         seen.add(token)
                         yield v.finding("ref.unknown-district", key, row, col, f"สำนักงานเขต{token}",
@@ -316,39 +366,39 @@ def narrative_budget(v: "ReturnView") -> Iterator["Finding"]:
     """A narrative stating the budget transferred or received as another amount than the project's
     budget received (the seed 21000000-3142: 3,267,440 transferred, 3,304,180 received). A warning:
     part of a budget may be held back, which auditors should know of."""
-    received = {p.project_code: p.budget_received for _, p in v.frame("projects").iterrows()}
+    received = {p["project_code"]: p["budget_received"] for _, p in v.rows("projects")}
     for code, group in _by_project(v, "progress", "report_no"):
         budget = received.get(code)
         if not _present(budget) or budget <= 0:
             continue
         tolerance = max(1.0, budget * v.settings.budget_used_tolerance_pct / 100)
-        for row, r in group.iterrows():
-            if not _present(r.narrative):
+        for row, r in group:
+            if not _present(r["narrative"]):
                 continue
-            for m in _BUDGET.finditer(v.ref_digits(str(r.narrative))):
+            for m in _BUDGET.finditer(v.ref_digits(str(r["narrative"]))):
                 amount = float(m.group(1).replace(",", ""))
                 if abs(amount - budget) > tolerance:
                     yield v.finding("narrative.budget-differs", "progress", row, "narrative", amount,
-                                    item=f"{code}#{int(r.report_no)}:{int(amount)}", expected=budget)
+                                    item=f"{code}#{int(r['report_no'])}:{int(amount)}", expected=budget)
 
 
 @cross_rule
 def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
     """A narrative saying more money was disbursed than the disbursement column records up to that
     report (the seed 21000000-3142: report 9 says 583,203 baht, the column 36,740)."""
-    received = {p.project_code: p.budget_received for _, p in v.frame("projects").iterrows()}
+    received = {p["project_code"]: p["budget_received"] for _, p in v.rows("projects")}
     for code, group in _by_project(v, "progress", "report_no"):
         to_date = 0.0
         budget = received.get(code)
         tolerance = max(1.0, (budget if _present(budget) else 0.0) * v.settings.budget_used_tolerance_pct / 100)
-        for row, r in group.iterrows():
-            to_date += r.disbursed if _present(r.disbursed) else 0.0
-            if not _present(r.narrative):
+        for row, r in group:
+            to_date += r["disbursed"] if _present(r["disbursed"]) else 0.0
+            if not _present(r["narrative"]):
                 continue
-            stated = [float(m.group(1).replace(",", "")) for m in _SPENT.finditer(v.ref_digits(str(r.narrative)))]
+            stated = [float(m.group(1).replace(",", "")) for m in _SPENT.finditer(v.ref_digits(str(r["narrative"])))]
             if stated and max(stated) > to_date + tolerance:
                 yield v.finding("narrative.spent-above-disbursed", "progress", row, "narrative", max(stated),
-                                item=f"{code}#{int(r.report_no)}", expected=to_date)
+                                item=f"{code}#{int(r['report_no'])}", expected=to_date)
 
 
 # -- reference names in structured fields -------------------------------------------------------
@@ -356,13 +406,13 @@ def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
 def responsible_units(v: "ReturnView") -> Iterator["Finding"]:
     """The departments, district offices and groups of a project's responsible-unit path."""
     names = None
-    for row, p in v.frame("projects").iterrows():
-        if not _present(p.responsible_unit):
+    for row, p in v.rows("projects"):
+        if not _present(p["responsible_unit"]):
             continue
         names = names or org_names(v.ref)
-        for segment, suggestion in unknown_units(names, str(p.responsible_unit)):
+        for segment, suggestion in unknown_units(names, str(p["responsible_unit"])):
             yield v.finding("ref.unknown-department", "projects", row, "responsible_unit", segment,
-                            item=f"{p.project_code}:{segment}", suggestion=suggestion)
+                            item=f"{p['project_code']}:{segment}", suggestion=suggestion)
 
 
 # -- counts and percents stated together in text -----------------------------------------------------
@@ -374,6 +424,8 @@ _OF_TOTAL = re.compile(_NUM + r"\s*[ก-๙]*\s*จาก(?:ทั้งหม�
 
 
 def _share_findings(text: str) -> Iterator[tuple[str, int, int, float]]:
+    if "ร้อยละ" not in text:  # both patterns need it; most text has none
+        return
     for m in _DISTRICT_SHARE.finditer(text):
         count, pct = int(m.group(1).replace(",", "")), float(m.group(2))
         if count <= 50:
@@ -387,9 +439,8 @@ def _share_findings(text: str) -> Iterator[tuple[str, int, int, float]]:
 @cross_rule
 def counts_and_percents(v: "ReturnView") -> Iterator["Finding"]:
     for key, columns in _TEXT_COLUMNS.items():
-        frame = v.frame(key)
-        first = frame.columns[0]
-        for row, r in frame.iterrows():
+        first = v.frame(key).columns[0]
+        for row, r in v.rows(key):
             for col in columns:
                 if not _present(r[col]):
                     continue

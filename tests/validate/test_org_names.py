@@ -2,11 +2,13 @@
 canonical lists with their abbreviations and common variants; unknown names get the closest one."""
 
 import csv
+from difflib import SequenceMatcher
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tests.builders import PROJECT, make_return, small_catalogue
-from toolkit.validate.org_names import org_names, unknown_units
+from toolkit.validate.org_names import _key, org_names, unknown_units
 from toolkit.validate.run import validate_file
 from workbook_templates import SAMPLE_DIR
 
@@ -62,3 +64,29 @@ def test_unknown_department_is_flagged_at_the_responsible_unit_cell(tmp_path, re
         [("ref.unknown-department", "warning", *located["at"], "สำนักงานเขตปทุมธานี")]
     assert "สำนักงานเขตปทุมวัน" in report.findings[0].message_th
     assert "did you mean 'สำนักงานเขตปทุมวัน'" in report.findings[0].message_en
+
+
+def _closest_by_definition(names, segment):
+    """The suggestion as first defined: the canonical name with the highest ratio, the first of equals."""
+    key = _key(segment)
+    return max(names.canonical, key=lambda name: SequenceMatcher(None, key, _key(name)).ratio())
+
+
+_EDITS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 60),
+                            st.sampled_from(list("กขคงนมยรลวสหอะัาำิีืุูเแโไ่้๊์ . abcx"))), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(index=st.integers(0, 10_000), edits=_EDITS)
+def test_closest_name_is_the_most_similar_canonical_name(names, index, edits):
+    """Screening candidates by their characters in common never changes the suggestion."""
+    text = list(names.canonical[index % len(names.canonical)])
+    for op, at, ch in edits:
+        at = min(at, len(text))
+        if op == "insert":
+            text.insert(at, ch)
+        elif text:
+            at = min(at, len(text) - 1)
+            text[at:at + 1] = [] if op == "delete" else [ch]
+    segment = "".join(text)
+    assert names.closest(segment) == _closest_by_definition(names, segment)

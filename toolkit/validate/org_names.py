@@ -6,8 +6,10 @@ variants (``สนง.`` for สำนักงาน, ``เขต`` without ส
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from toolkit.normalise.values import clean_text, squash
 from toolkit.reference import Reference
@@ -19,8 +21,39 @@ _SPELLING = ((re.compile(r"^สนง\.?\s*"), "สำนักงาน"),)
 _CITY_SUFFIX = re.compile(r"\s*(กทม\.?|กรุงเทพมหานคร)$")
 
 
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     return squash(text).replace(".", "")
+
+
+def _ratio(matches: int, length: int) -> float:
+    """``SequenceMatcher.ratio`` from its number of matching characters and both lengths summed."""
+    return 2.0 * matches / length if length else 1.0
+
+
+@lru_cache(maxsize=4096)
+def _closest(canonical: tuple[str, ...], key: str) -> str:
+    """The first name of ``canonical`` most similar to ``key`` (``SequenceMatcher.ratio`` of the
+    comparison keys), as ``max(canonical, key=ratio)`` finds it. A name whose characters in common
+    with ``key`` (an upper bound of its ratio) cannot beat the best so far is not compared."""
+    chars = Counter(key)
+    best_name, best = canonical[0], -1.0
+    for name in canonical:
+        other = _key(name)
+        length = len(key) + len(other)
+        if _ratio(min(len(key), len(other)), length) <= best:
+            continue
+        if _ratio(sum((chars & _counts(other)).values()), length) <= best:
+            continue
+        ratio = SequenceMatcher(None, key, other).ratio()
+        if ratio > best:
+            best_name, best = name, ratio
+    return best_name
+
+
+@lru_cache(maxsize=8192)
+def _counts(text: str) -> Counter:
+    return Counter(text)
 
 
 @dataclass(frozen=True)
@@ -41,8 +74,7 @@ class OrgNames:
         return None
 
     def closest(self, segment: str) -> str:
-        key = _key(_PARENTHESES.sub("", segment))
-        return max(self.canonical, key=lambda name: SequenceMatcher(None, key, _key(name)).ratio())
+        return _closest(self.canonical, _key(_PARENTHESES.sub("", segment)))
 
 
 def org_names(ref: Reference) -> OrgNames:

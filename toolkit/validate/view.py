@@ -1,10 +1,14 @@
-"""What cross-sheet rules see of a return: typed frames and a way to report a finding at a cell."""
+"""What cross-sheet rules see of a return: typed frames, their rows as plain records (built once per
+return, so that rules loop over dicts instead of pandas rows), and a way to report a finding at a cell."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from schemas import SHEETS_BY_KEY
@@ -15,6 +19,28 @@ from toolkit.normalise.frames import SheetFrames
 from toolkit.normalise.values import clean_text, thai_digits_to_ascii
 from toolkit.reference import Reference
 
+_THAI_DIGIT = re.compile("[\u0e50-\u0e59]")
+
+#: one row of a typed frame: its Excel row and its typed values by column key.
+Row = tuple[int, dict[str, Any]]
+
+
+def _missing(x: object) -> bool:
+    return x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+
+
+def sort_rows(rows: list[Row], column: str) -> list[Row]:
+    """``rows`` in the order ``DataFrame.sort_values(column)`` puts them: the present values sorted,
+    the missing ones last. Ties are ordered by numpy's quicksort (not stable) as pandas orders them."""
+    present = [r for r in rows if not _missing(r[1][column])]
+    missing = [r for r in rows if _missing(r[1][column])]
+    values = [r[1][column] for r in present]
+    if len(set(values)) == len(values):  # no ties: every sort gives the same order
+        order = sorted(range(len(values)), key=values.__getitem__)
+    else:
+        order = np.asarray(values, dtype=float).argsort(kind="quicksort").tolist()
+    return [present[i] for i in order] + missing
+
 
 @dataclass
 class ReturnView:
@@ -23,19 +49,54 @@ class ReturnView:
     settings: Settings
     #: what the agency's accepted return of an earlier round of the fiscal year reported, if any.
     history: History | None = None
+    _memo: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _once(self, key: tuple, build: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     def frame(self, key: str) -> pd.DataFrame:
         """The typed frame of a sheet, rows without their identifiers left out (those are reported by
-        the column checks); empty with the right columns when the sheet is missing."""
+        the column checks); empty with the right columns when the sheet is missing. Rules must not
+        change it: it is built once per return."""
+        return self._once(("frame", key), lambda: self._frame(key))
+
+    def _frame(self, key: str) -> pd.DataFrame:
         if key in self.frames:
             typed = self.frames[key].typed
-            return typed.dropna(subset=list(SHEETS_BY_KEY[key].id_columns))
+            ids = list(SHEETS_BY_KEY[key].id_columns)
+            if not any(typed[c].isna().to_numpy().any() for c in ids):
+                return typed  # nothing to leave out (the usual case): no copy
+            return typed.dropna(subset=ids)
         return SHEETS_BY_KEY[key].empty_frame()
+
+    def rows(self, key: str) -> list[Row]:
+        """The rows of ``frame(key)`` in sheet order, as (Excel row, {column: typed value})."""
+        def build() -> list[Row]:
+            frame = self.frame(key)
+            keys = list(frame.columns)
+            columns = [frame[k].tolist() for k in keys]  # Python floats, Timestamps, as to_dict gives
+            return [(row, dict(zip(keys, values))) for row, values in zip(frame.index.tolist(), zip(*columns))]
+        return self._once(("rows", key), build)
+
+    def groups(self, key: str, by: str, order: str) -> list[tuple[str, list[Row]]]:
+        """The rows of ``frame(key)`` grouped by column ``by`` (groups in order of first appearance,
+        rows without a ``by`` value left out), each group sorted by ``order``: what
+        ``frame.groupby(by, sort=False)`` and ``group.sort_values(order)`` give."""
+        def build() -> list[tuple[str, list[Row]]]:
+            grouped: dict[Any, list[Row]] = {}
+            for row in self.rows(key):
+                value = row[1][by]
+                if not _missing(value):
+                    grouped.setdefault(value, []).append(row)
+            return [(str(value), sort_rows(rows, order)) for value, rows in grouped.items()]
+        return self._once(("groups", key, by, order), build)
 
     @staticmethod
     def ref_digits(text: str) -> str:
         """Thai digits as ASCII, for rules that read numbers out of narrative text."""
-        return thai_digits_to_ascii(text)
+        return thai_digits_to_ascii(text) if _THAI_DIGIT.search(text) else text
 
     def raw(self, key: str, row: int, column: str) -> str:
         return clean_text(self.frames[key].raw.at[row, column]) if key in self.frames else ""
