@@ -263,11 +263,12 @@ def leave_one_out_spreads(values: list[float]) -> list[Spread]:
             if mad > 0:
                 out[i] = Spread(median, mad / 0.6745, n - 1)
                 continue
-            if not all(math.isfinite(d) for d in deviations):  # no exact sum: the direct way
+            if exact_total is None:  # fmean = fsum / n, and fsum is the exact sum correctly rounded
+                finite = all(math.isfinite(d) for d in deviations)
+                exact_total = sum((Fraction(d) for d in deviations), Fraction(0)) if finite else Fraction(-1)
+            if exact_total < 0:  # an infinite value: no exact sum, the direct way
                 out[i] = robust_spread(x for j, x in enumerate(values) if j != i)
                 continue
-            if exact_total is None:  # fmean = fsum / n, and fsum is the exact sum correctly rounded
-                exact_total = sum((Fraction(d) for d in deviations), Fraction(0))
             mean = float(exact_total - Fraction(deviations[i])) / (n - 1)
             out[i] = Spread(median, 1.253314 * mean, n - 1)
     return out  # type: ignore[return-value]
