@@ -15,6 +15,8 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from pathlib import Path
 from typing import IO, Union
 from xml.etree.ElementTree import Element
@@ -71,6 +73,19 @@ _F = re.compile(rb"<" + _NAME + rb"f[\s/>]")
 _IS = re.compile(rb"<" + _NAME + rb"is[\s/>]")
 _REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})$")
 _WORKSHEET_ROOT = re.compile(rb"<" + _NAME + rb"worksheet[\s>]")
+#: a member up to this size is read whole and its cells counted by the fast path below
+_WHOLE_MEMBER_BYTES = 64 * 1024 * 1024
+#: the fast path: cells as spreadsheet writers save them (r, then s, then t; one inline text, a value, or a
+#: formula and its value). Groups: column letters, row, style, "t" when typed, "e"/"s"/"n" for the types
+#: that matter (error, formula text, number), "i" inline text, "f" formula, "v" value, the value's text,
+#: and last any other cell opening (the sheet is then scanned cell by cell by ``_scan_cells``).
+_PLAIN_CELL = re.compile(
+    rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: (t)="(?:(e)|(s)tr|(n)|[a-zA-Z]{1,12})")?'
+    rb'(?: ?/>|>(?:<(i)s><t(?: xml:space="preserve")?>[^<]*</t></is>'
+    rb'|(?:<(f)(?:>[^<]*</f>| [^<>]*/>| [^<>]*>[^<]*</f>))?(?:<(v)(?: ?/>|>([^<]*)</v>))?)</c>)'
+    rb'|([\s/>]))')
+#: what the fast path does not follow: namespace prefixes on the elements it reads, a row tag holding a "<"
+_NOT_PLAIN = (re.compile(rb":(?:c|v|f|is|row)[\s/>]"), re.compile(rb"<row[\s/>][^>]*<"))
 _BUILTIN_PERCENT = {9, 10}
 
 
@@ -214,8 +229,10 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
             name, state = structure.sheet_parts.get(_norm(info.filename), ("", "visible"))
             sheet = SheetScan(info.filename, name, state)
         try:
-            with archive.open(info) as member:
-                _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
+            if info.file_size > _WHOLE_MEMBER_BYTES or not _scan_whole_member(archive, info, limits, sheet,
+                                                                               structure.percent_styles):
+                with archive.open(info) as member:
+                    _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
         except zipfile.BadZipFile as exc:  # CRC mismatch or a broken member
             raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {exc}") from exc
         except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:  # zlib errors, bad methods
@@ -361,7 +378,8 @@ def _check_text_runs(chunk: bytes, carry: int, name: str, limits: Limits) -> int
         longest = carry = carry + len(chunk)
     else:
         longest = carry + first
-        if longest <= limits.max_text_bytes and len(chunk) > limits.max_text_bytes:
+        if longest <= limits.max_text_bytes and len(chunk) > limits.max_text_bytes and \
+                not _every_block_has_tag(chunk, first, limits.max_text_bytes):
             pos = first
             while longest <= limits.max_text_bytes:
                 nxt = chunk.find(b"<", pos + 1)
@@ -374,6 +392,105 @@ def _check_text_runs(chunk: bytes, carry: int, name: str, limits: Limits) -> int
         raise IntakeRejected("intake.hostile-xml", f"{name} holds a text of more than {limits.max_text_bytes:,} bytes "
                                                    f"(Excel allows 32,767 characters)")
     return carry
+
+
+def _every_block_has_tag(chunk: bytes, start: int, limit: int) -> bool:
+    """True when every block of ``limit // 2`` bytes from ``start`` holds a "<": then no two "<" are
+    more than ``limit`` bytes apart (a longer gap would hold a whole block)."""
+    block = max(limit // 2, 1)
+    return all(chunk.find(b"<", k, k + block) != -1 for k in range(start, len(chunk), block))
+
+
+def _scan_whole_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: SheetScan | None,
+                       percent_styles: set[int]) -> bool:
+    """``_scan_member`` on the member read whole, with the fast path for plain cells. False (and
+    ``sheet`` untouched) when the streaming scan must decide: the member cannot be read through (a
+    CRC or zlib error), or it declares a DTD or holds too long a text (the streaming scan then names
+    whichever problem it meets first)."""
+    try:
+        with archive.open(info) as member:
+            data = member.read()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        return False
+    name = info.filename
+    try:
+        if sheet is not None or _norm(name).endswith("sharedstrings.xml"):
+            carry = 0
+            for start in range(0, len(data), _CHUNK):
+                carry = _check_text_runs(data[start:start + _CHUNK], carry, name, limits)
+        if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+            return False
+    except IntakeRejected:
+        return False
+    if sheet is None:
+        if not _WORKSHEET_ROOT.search(data[:4096]):
+            return True
+        sheet = SheetScan(name)  # a worksheet no relationship points to: still checked
+    if _plain_cells(data, limits, sheet, percent_styles):
+        return True
+    # exactly what the streaming scan does on the chunks it would read (the text and DTD checks passed,
+    # so a refusal from here is the one the streaming scan would raise first)
+    state, tail = _RowState(), b""
+    for start in range(0, len(data), _CHUNK):
+        chunk = tail + data[start:start + _CHUNK]
+        end = _scan_cells(chunk, name, limits, sheet, percent_styles, state)
+        tail = chunk[end:]
+        if len(tail) > 1024:
+            opens = list(_CELL_OPEN.finditer(tail))
+            tail = tail[opens[-1].start():] if opens else tail[-1024:]
+        if len(tail) > limits.max_cell_xml_bytes:
+            raise IntakeRejected("intake.hostile-xml", f"{name} has a cell of more than {limits.max_cell_xml_bytes:,} bytes")
+    if tail:
+        _scan_cells(tail, name, limits, sheet, percent_styles, state)
+    return True
+
+
+def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
+    """``_scan_cells`` over a whole worksheet part whose every cell is plain (``_PLAIN_CELL``, with its
+    reference): the same facts from one regex pass and a few list operations. False, with ``sheet``
+    untouched, when a cell is not plain or lies beyond the limits (the exact scan then decides)."""
+    if any(p.search(data) for p in _NOT_PLAIN):
+        return False
+    found = _PLAIN_CELL.findall(data)
+    if not found:
+        return True
+    letters, digits, styles, typed, error, text_type, number_type, inline, formula, value, texts, other = zip(*found)
+    if any(other):
+        return False
+    number = {text: _column_number(text) for text in set(letters)}
+    row_number = {text: int(text) for text in set(digits)}
+    if max(row_number.values()) > limits.max_row or max(number.values()) > limits.max_column:
+        return False
+    rows = list(map(row_number.__getitem__, digits))
+    if any(map(bytes.isspace, texts)):
+        holds = [bool(i or t.strip()) for i, t in zip(inline, texts)]
+    else:
+        holds = [bool(i or t) for i, t in zip(inline, texts)]
+    value_rows = list(compress(rows, holds))
+    if value_rows:
+        value_cols = [number[text] for text in set(compress(letters, holds))]
+        sheet.cells = len(value_rows)
+        sheet.rows = sum(map(ne, value_rows, [0] + value_rows[:-1]))
+        sheet.min_row, sheet.max_row = min(value_rows), max(value_rows)
+        sheet.min_col, sheet.max_col = min(value_cols), max(value_cols)
+    n_listed = limits.max_listed_cells
+    if any(formula):
+        for i in compress(range(len(found)), formula):
+            if not (texts[i] or (value[i] and text_type[i])):
+                sheet.n_uncalculated += 1
+                if len(sheet.uncalculated) < n_listed:
+                    sheet.uncalculated.append((rows[i], number[letters[i]]))
+    if any(error):
+        for i in compress(range(len(found)), holds):
+            if error[i]:
+                sheet.n_error_cells += 1
+                if len(sheet.error_cells) < n_listed:
+                    sheet.error_cells.append((rows[i], number[letters[i]], texts[i].decode("utf-8", "replace").strip()))
+    if percent_styles:
+        for i in compress(range(len(found)), holds):
+            if (number_type[i] or not typed[i]) and styles[i] and int(styles[i]) in percent_styles:
+                sheet.percent_cells.add((rows[i], number[letters[i]]))
+    return True
 
 
 class _RowState:

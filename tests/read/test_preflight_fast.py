@@ -1,0 +1,164 @@
+"""Preflight's fast path (a worksheet read whole, its plain cells counted with one regex pass) must give
+exactly what the cell-by-cell streaming scan gives, on plain sheets and on every odd form of cell it
+hands back to the streaming scan."""
+
+import dataclasses
+import io
+import re
+import zipfile
+
+import pytest
+
+import toolkit.read.preflight as pf
+from tests.builders import make_return
+from toolkit.read.preflight import IntakeRejected, preflight
+
+_EMPTY = rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)"(?: t="n")? ?/>'
+_NUMBER = rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?( t="n")?><v>([^<]*)</v></c>'
+
+
+def _outcome(data: bytes) -> tuple:
+    try:
+        return "ok", dataclasses.asdict(preflight(data))
+    except IntakeRejected as exc:
+        return "refused", exc.code, exc.message_en
+    except Exception as exc:  # noqa: BLE001 - whatever the streaming scan raises, the fast path must raise too
+        return "raised", type(exc).__name__, str(exc)
+
+
+def _both(data: bytes, monkeypatch) -> tuple[tuple, tuple]:
+    fast = _outcome(data)
+    with monkeypatch.context() as m:
+        m.setattr(pf, "_WHOLE_MEMBER_BYTES", -1)  # every member through the streaming scan
+        slow = _outcome(data)
+    return fast, slow
+
+
+def _sub(pattern: bytes, repl, data: bytes, nth: int = 0) -> bytes:
+    matches = list(re.finditer(pattern, data))
+    assert matches, pattern
+    m = matches[nth % len(matches)]
+    return data[:m.start()] + (repl(m) if callable(repl) else repl) + data[m.end():]
+
+
+#: edits of a worksheet's XML: each gives a sheet the fast path must count as the streaming scan does,
+#: or hand over to it
+EDITS = {
+    "error cell": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s" t="e"><v>#DIV/0!</v></c>' % m.group(1), d, 3),
+    "error text with spaces": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s" t="e"><v> #N/A </v></c>' % m.group(1), d, 2),
+    "inline error": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s" t="e"><is><t>x</t></is></c>' % m.group(1), d, 1),
+    "blank value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><v> </v></c>' % m.group(1), d, 4),
+    "tab value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><v>\t</v></c>' % m.group(1), d, 5),
+    "empty value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><v></v></c>' % m.group(1), d, 6),
+    "empty body": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s" s="%s"></c>' % (m.group(1), m.group(2)), d, 7),
+    "formula without value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><f>1+1</f></c>' % m.group(1), d, 8),
+    "formula with empty value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><f>1+1</f><v/></c>' % m.group(1), d, 9),
+    "text formula, empty result": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s" t="str"><f>""</f><v></v></c>'
+                                                 % m.group(1), d, 10),
+    "shared formula with value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><f t="shared" si="0"/><v>3</v></c>'
+                                                % m.group(1), d, 11),
+    "shared formula, no value": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s"><f t="shared" si="0"/></c>' % m.group(1),
+                                               d, 12),
+    "style with leading zeros": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s" s="007"><v>1</v></c>' % m.group(1), d, 2),
+    "row 0": lambda d: _sub(rb"</row>", b'<c r="A0"><v>1</v></c></row>', d),
+    "beyond the range limit": lambda d: _sub(rb"</row>", b'<c r="XFD1048576"><v>1</v></c></row>', d, 2),
+    "no reference": lambda d: _sub(rb' r="[A-Z]+[0-9]+"', b"", d, 5),
+    "lower-case reference": lambda d: _sub(rb'<c r="[A-Z]+', lambda m: m.group(0).lower(), d, 4),
+    "attributes in another order": lambda d: _sub(_NUMBER, lambda m: b'<c t="n" r="%s"><v>2</v></c>' % m.group(1), d),
+    "extra attribute": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s" cm="1"><v>2</v></c>' % m.group(1), d),
+    "namespace prefixes": lambda d: d.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>"),
+    "one prefixed value": lambda d: _sub(rb"<v>([^<]*)</v>", lambda m: b"<x:v>%s</x:v>" % m.group(1), d, 2),
+    "close tag with a space": lambda d: _sub(rb"</c>", b"</c >", d, 3),
+    "missing close tag": lambda d: _sub(rb"</c>", b"", d, 3),
+    "row tag holding a <": lambda d: _sub(rb'<row r="[0-9]+"', lambda m: m.group(0) + b" <", d, 2),
+    "rich inline text": lambda d: _sub(rb"<is><t>([^<]*)</t></is>", lambda m: b"<is><r><rPr><b/></rPr><t>%s</t></r></is>"
+                                       % m.group(1), d, 2),
+    "cell after sheetData": lambda d: d.replace(b"</sheetData>", b'</sheetData><c r="B2"><v>9</v></c>', 1),
+    "cell in a comment": lambda d: d.replace(b"<sheetData>", b'<sheetData><!-- <c r="Q9"><v>1</v></c> -->', 1),
+    "rows out of order": lambda d: _sub(_NUMBER, lambda m: b'<c r="A2"><v>5</v></c>', d, 6),
+    "over 1 MiB (two chunks)": lambda d: d.replace(b"</sheetData>", b'<row r="900"><c r="B900"><v>1</v></c></row>'
+                                                   b"</sheetData>" + b"<x/>" * 300_000, 1),
+    "text over the limit": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s"><v>%s</v></c>' % (m.group(1), b"9" * 300_000),
+                                          d, 2),
+}
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory) -> dict[str, bytes]:
+    path = make_return(tmp_path_factory.mktemp("fast"))
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _sheet(members: dict[str, bytes]) -> str:
+    """The worksheet part with the most cells (the progress sheet)."""
+    return max((n for n in members if "worksheets/" in n), key=lambda n: members[n].count(b"<c "))
+
+
+def _package(members: dict[str, bytes], **changed: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in {**members, **changed}.items():
+            out.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_plain_return_takes_the_fast_path(members, monkeypatch):
+    def no_cell_by_cell(*_):
+        raise AssertionError("the streaming cell scan ran on a plain sheet")
+    expected = _outcome(_package(members))
+    monkeypatch.setattr(pf, "_scan_cells", no_cell_by_cell)
+    assert _outcome(_package(members)) == expected and expected[0] == "ok"
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_the_fast_path_agrees_with_the_streaming_scan(edit, members, monkeypatch):
+    name = _sheet(members)
+    changed = EDITS[edit](members[name])
+    assert changed != members[name]
+    fast, slow = _both(_package(members, **{name: changed}), monkeypatch)
+    assert fast == slow
+
+
+def test_percent_styles_agree(members, monkeypatch):
+    styles = next(n for n in members if n.endswith("styles.xml"))
+    # every cell style shows a percent: each number cell of every sheet is a percent cell
+    percent = re.sub(rb'(<xf [^>]*?)numFmtId="[0-9]+"', rb'\1numFmtId="10"', members[styles])
+    fast, slow = _both(_package(members, **{styles: percent}), monkeypatch)
+    assert fast == slow and fast[0] == "ok" and any(s["percent_cells"] for s in fast[1]["sheets"])
+
+
+def test_a_corrupt_member_is_refused_as_before(members, monkeypatch):
+    data = bytearray(_package(members))
+    name = _sheet(members).encode()
+    at = data.index(name) + len(name) + 200  # inside the sheet's compressed bytes
+    data[at:at + 4] = b"\x00\xff\x00\xff"
+    fast, slow = _both(bytes(data), monkeypatch)
+    assert fast == slow and fast[0] != "ok"
+
+
+def test_the_every_block_shortcut_matches_the_gap_rule():
+    limit = 1000
+    for gap in (998, 999, 1000, 1001, 1002, 1999, 2500):
+        for offset in (0, 1, 499, 500, 501):
+            chunk = b"<a>" * 400 + b"x" * offset + b"<" + b"y" * gap + b"<" + b"<b>" * 400
+            longest = max(len(part) for part in chunk.split(b"<")[1:])
+            with_shortcut = pf._every_block_has_tag(chunk, chunk.find(b"<"), limit)
+            assert not with_shortcut or longest <= limit
+            try:
+                pf._check_text_runs(chunk, 0, "x", pf.Limits(max_text_bytes=limit))
+                assert longest <= limit
+            except IntakeRejected:
+                assert longest > limit
+
+
+def test_bench_style_sheets_agree(tmp_path, monkeypatch):
+    """A sheet as the template writes it after LibreOffice or openpyxl: ``<c ... />`` with a space,
+    ``<v />``, formulas saved without results."""
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             b'<row r="1"><c r="A1" s="1" t="inlineStr"><is><t>x</t></is></c><c r="B1" s="2" t="n" /></row>'
+             b'<row r="2"><c r="A2" s="3"><f>SUM(A1:A1)</f><v /></c><c r="B2" t="n"><v>4</v></c></row>'
+             b"</sheetData></worksheet>")
+    data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    fast, slow = _both(data, monkeypatch)
+    assert fast == slow and fast[1]["sheets"][0]["n_uncalculated"] == 1 and fast[1]["sheets"][0]["cells"] == 2
