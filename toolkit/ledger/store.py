@@ -118,6 +118,36 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column's values as ``_jsonable`` makes them, converted a column at a time."""
+    kind = series.dtype.kind
+    if kind == "f":
+        return [None if v != v else v for v in series.tolist()]
+    if kind in "iub":
+        return series.tolist()
+    if kind == "M":
+        return [None if v is pd.NaT else v.date().isoformat() for v in series]
+    return [_jsonable(v) for v in series.tolist()]
+
+
+#: json.dumps(value, ensure_ascii=False) without building an encoder per call
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_rows(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int, str]]:
+    """``(sheet key, excel row, JSON of the row)`` for every row of ``frames``: what ``data_rows`` holds,
+    the same text as ``json.dumps({column: _jsonable(value)})`` row by row, built column by column."""
+    out: list[tuple[str, int, str]] = []
+    for key, frame in frames.items():
+        if not frame.index.is_unique:
+            raise ValueError("DataFrame index must be unique for orient='index'.")
+        names = list(frame.columns)
+        columns = [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
+        for row, values in zip(frame.index, zip(*columns) if columns else ((),) * len(frame)):
+            out.append((key, int(row), _ROW_JSON(dict(zip(names, values)))))
+    return out
+
+
 class Ledger:
     """Open with ``Ledger(path)``; every write happens inside one transaction."""
 
@@ -236,10 +266,8 @@ class Ledger:
                 "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(sid, i, f.flag_id(report.agency, report.round), f.rule, f.severity, f.sheet, f.cell, f.value,
                   f.message_th, f.message_en, f.item, f.column) for i, f in enumerate(report.findings)])
-            self.db.executemany(
-                "INSERT INTO data_rows VALUES (?,?,?,?)",
-                [(sid, key, int(row), json.dumps({k: _jsonable(v) for k, v in values.items()}, ensure_ascii=False))
-                 for key, frame in frames.items() for row, values in frame.to_dict(orient="index").items()])
+            self.db.executemany("INSERT INTO data_rows VALUES (?,?,?,?)",
+                                [(sid, key, row, text) for key, row, text in encode_rows(frames)])
             self.db.executemany("INSERT INTO sheet_sources VALUES (?,?,?,?)",
                                 [(sid, key, name, json.dumps(cols)) for key, (name, cols) in (sources or {}).items()
                                  if key in frames])
