@@ -154,11 +154,14 @@ def read_return(path: Path) -> ReturnedWorkbook:
                                          expected=spec.sheet_name))
         columns, first = _locate_columns(sheet, header, spec, findings, version, missing)
         rows = []
+        positions = list(columns.items())
         for r in range(first, len(sheet.rows) + 1):
-            if clean_text(sheet.value(r, 1)) == END_MARKER:
+            row = sheet.rows[r - 1]  # sheet.value(r, c), without a call per cell
+            if row and row[0] is not None and clean_text(row[0]) == END_MARKER:
                 break
-            values = {key: sheet.value(r, c) for key, c in columns.items()}
-            if all(clean_text(v) == "" for v in values.values()):
+            width = len(row)
+            values = {key: row[c - 1] if c <= width else None for key, c in positions}
+            if all(v is None or clean_text(v) == "" for v in values.values()):
                 continue
             rows.append((r, values))
         located[spec.key] = LocatedSheet(spec, sheet.name, columns, rows, sheet.percent_cells)

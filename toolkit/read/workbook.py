@@ -85,7 +85,8 @@ _MERGE_FILL_LIMIT = 10_000
 
 
 def _sheet_rows(sheet: object) -> list[list[object]]:
-    rows = [[_plain(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]  # type: ignore[attr-defined]
+    rows = [[(v or None) if type(v) is str else _plain(v) for v in row]  # texts (most cells) need no call
+            for row in sheet.to_python(skip_empty_area=False)]  # type: ignore[attr-defined]
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():  # type: ignore[attr-defined]
         top_left = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
         if top_left is None:
