@@ -4,7 +4,6 @@ their ids, severities and messages."""
 
 from __future__ import annotations
 
-import math
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -34,8 +33,12 @@ def cross_rule(fn: CrossRule) -> CrossRule:
 _squash = lru_cache(maxsize=4096)(squash)
 
 
+_NaT = pd.NaT
+
+
 def _present(x: object) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x)) and x is not pd.NaT
+    """Not None, NaN or NaT (``x != x`` only for NaN among floats)."""
+    return x is not None and x is not _NaT and not (isinstance(x, float) and x != x)
 
 
 def _by_project(v: "ReturnView", key: str, order: str) -> list[tuple[str, list[Row]]]:
@@ -139,21 +142,21 @@ _DAY_NS = 86_400 * 10**9
 
 
 def _plan_weights(steps: list[dict]) -> list[tuple[float, int, int]] | None:
-    """(weight, start, end) of each step, dates as nanoseconds; None when a step lacks one of them."""
+    """(weight, start, days) of each step, the start in nanoseconds and the days it spans counting
+    both ends (whole days, as Timestamp differences count them); None when a step lacks one of them."""
     out = []
     for s in steps:
-        if not (_present(s["weight_pct"]) and _present(s["planned_start"]) and _present(s["planned_end"])):
+        weight, start, end = s["weight_pct"], s["planned_start"], s["planned_end"]
+        if not (_present(weight) and _present(start) and _present(end)):
             return None
-        out.append((s["weight_pct"], s["planned_start"].value, s["planned_end"].value))
+        out.append((weight, start.value, (end.value - start.value) // _DAY_NS + 1))
     return out
 
 
 def _planned_pct(weights: list[tuple[float, int, int]], day: pd.Timestamp) -> float:
-    """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed
-    (whole days, as Timestamp differences count them)."""
+    """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed."""
     total = 0.0
-    for weight, start, end in weights:
-        span = (end - start) // _DAY_NS + 1
+    for weight, start, span in weights:
         done = min(max((day.value - start) // _DAY_NS + 1, 0), span)
         total += weight * done / span
     return round(total, 1)
@@ -169,6 +172,7 @@ def schedule_against_plan(v: "ReturnView") -> Iterator["Finding"]:
     steps: dict[object, list[dict]] = {}
     for _, s in v.rows("plan_steps"):
         steps.setdefault(s["project_code"], []).append(s)
+    margin = v.settings.behind_plan_points
     for code, group in _by_project(v, "progress", "report_no"):
         plan = steps.get(code, [])
         placeholder = len(plan) >= 2 and _distinct([s["planned_start"] for s in plan]) == 1 \
@@ -178,14 +182,14 @@ def schedule_against_plan(v: "ReturnView") -> Iterator["Finding"]:
             pct, day = r["progress_pct"], r["report_date"]
             if r["schedule_status"] not in ("on_plan", "ahead") or not _present(pct) or not _present(day):
                 continue
-            item = f"{code}#{int(r['report_no'])}"
             if pct == 0 and day.month in (4, 5, 6, 7, 8, 9):
-                yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct", item=item)
+                yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct",
+                                item=f"{code}#{int(r['report_no'])}")
                 continue
             expected = None if weights is None else _planned_pct(weights, day)
-            if expected is not None and pct < expected - v.settings.behind_plan_points:
-                yield v.finding("progress.behind-while-on-plan", "progress", row, "progress_pct", item=item,
-                                expected=expected)
+            if expected is not None and pct < expected - margin:
+                yield v.finding("progress.behind-while-on-plan", "progress", row, "progress_pct",
+                                item=f"{code}#{int(r['report_no'])}", expected=expected)
 
 
 # -- plan steps ----------------------------------------------------------------------------------
@@ -373,7 +377,7 @@ def narrative_budget(v: "ReturnView") -> Iterator["Finding"]:
             continue
         tolerance = max(1.0, budget * v.settings.budget_used_tolerance_pct / 100)
         for row, r in group:
-            if not _present(r["narrative"]):
+            if not _present(r["narrative"]) or "บาท" not in str(r["narrative"]):  # _BUDGET needs บาท
                 continue
             for m in _BUDGET.finditer(v.ref_digits(str(r["narrative"]))):
                 amount = float(m.group(1).replace(",", ""))
@@ -393,7 +397,7 @@ def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
         tolerance = max(1.0, (budget if _present(budget) else 0.0) * v.settings.budget_used_tolerance_pct / 100)
         for row, r in group:
             to_date += r["disbursed"] if _present(r["disbursed"]) else 0.0
-            if not _present(r["narrative"]):
+            if not _present(r["narrative"]) or "บาท" not in str(r["narrative"]):  # _SPENT needs บาท
                 continue
             stated = [float(m.group(1).replace(",", "")) for m in _SPENT.finditer(v.ref_digits(str(r["narrative"])))]
             if stated and max(stated) > to_date + tolerance:
@@ -406,11 +410,15 @@ def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
 def responsible_units(v: "ReturnView") -> Iterator["Finding"]:
     """The departments, district offices and groups of a project's responsible-unit path."""
     names = None
+    unknown: dict[str, list[tuple[str, str]]] = {}  # projects of an agency mostly share a few paths
     for row, p in v.rows("projects"):
         if not _present(p["responsible_unit"]):
             continue
         names = names or org_names(v.ref)
-        for segment, suggestion in unknown_units(names, str(p["responsible_unit"])):
+        path = str(p["responsible_unit"])
+        if path not in unknown:
+            unknown[path] = unknown_units(names, path)
+        for segment, suggestion in unknown[path]:
             yield v.finding("ref.unknown-department", "projects", row, "responsible_unit", segment,
                             item=f"{p['project_code']}:{segment}", suggestion=suggestion)
 
