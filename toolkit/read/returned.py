@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,15 @@ def _read_meta(book: RawWorkbook) -> dict[str, str]:
             for r in sheet.rows if r and r[0] is not None}
 
 
+@lru_cache(maxsize=64)
+def _labels(spec: SheetSpec) -> tuple[tuple[str, str], ...]:
+    """(Thai, English) column labels of a sheet, squashed."""
+    return tuple((_squash(c.th), _squash(c.en)) for c in spec.columns)
+
+
 def _header_score(sheet: RawSheet, row: int, spec: SheetSpec) -> int:
     cells = {_squash(v) for v in (sheet.rows[row - 1] if row <= len(sheet.rows) else [])}
-    return sum(1 for c in spec.columns if _squash(c.th) in cells or _squash(c.en) in cells)
+    return sum(1 for th, en in _labels(spec) if th in cells or en in cells)
 
 
 def _find_header(sheet: RawSheet, spec: SheetSpec) -> int | None:

@@ -80,12 +80,16 @@ def _plain(value: object) -> object:
     return value
 
 
+_EXACT = 2 ** 53  # floats below this are whole numbers exactly
 #: a merged area reaching past the cells that hold values is filled only up to this many cells
 _MERGE_FILL_LIMIT = 10_000
 
 
 def _sheet_rows(sheet: object) -> list[list[object]]:
-    rows = [[(v or None) if type(v) is str else _plain(v) for v in row]  # texts (most cells) need no call
+    # _plain inlined for texts and ordinary numbers (most cells)
+    rows = [[(v or None) if type(v) is str else
+             (int(v) if v.is_integer() and -_EXACT < v < _EXACT else v) if type(v) is float and v == v else _plain(v)
+             for v in row]
             for row in sheet.to_python(skip_empty_area=False)]  # type: ignore[attr-defined]
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():  # type: ignore[attr-defined]
         top_left = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else None
