@@ -74,6 +74,11 @@ EDITS = {
     "rich inline text": lambda d: _sub(rb"<is><t>([^<]*)</t></is>", lambda m: b"<is><r><rPr><b/></rPr><t>%s</t></r></is>"
                                        % m.group(1), d, 2),
     "cell after sheetData": lambda d: d.replace(b"</sheetData>", b'</sheetData><c r="B2"><v>9</v></c>', 1),
+    "prefixed cell after sheetData": lambda d: d.replace(b"</sheetData>",
+                                                         b'</sheetData><x:c r="B2"><x:v>9</x:v></x:c>', 1),
+    "cell before sheetData": lambda d: d.replace(b"<sheetData>", b'<c r="D4"><v>1</v></c><sheetData>', 1),
+    "second sheetData": lambda d: d.replace(b"</sheetData>", b'</sheetData><sheetData><row r="999">'
+                                            b'<c r="C999"><v>1</v></c></row></sheetData>', 1),
     "cell in a comment": lambda d: d.replace(b"<sheetData>", b'<sheetData><!-- <c r="Q9"><v>1</v></c> -->', 1),
     "rows out of order": lambda d: _sub(_NUMBER, lambda m: b'<c r="A2"><v>5</v></c>', d, 6),
     "over 1 MiB (two chunks)": lambda d: d.replace(b"</sheetData>", b'<row r="900"><c r="B900"><v>1</v></c></row>'

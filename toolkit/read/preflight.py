@@ -445,13 +445,33 @@ def _scan_whole_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: 
     return True
 
 
+def _cell_region(data: bytes) -> tuple[int, int]:
+    """Where the cells can be: from the first ``<sheetData>`` to the ``</sheetData>`` after it, when
+    nothing outside could be read as a cell (no ``<c`` or ``:c`` opening one); else all of the part.
+    Most of a template's sheet part lies outside (data validations, formatting)."""
+    first = data.find(b"<sheetData>")
+    end = data.find(b"</sheetData>", first) if first != -1 else -1
+    if end == -1:
+        return 0, len(data)
+    for lo, hi in ((0, first), (end, len(data))):
+        if any(p.search(data, lo, hi) for p in _CELL_OPENINGS):
+            return 0, len(data)
+    return first, end
+
+
+#: a cell's opening tag, without or with a namespace prefix (searched apart: a literal first character
+#: keeps each search fast)
+_CELL_OPENINGS = (re.compile(rb"<c[\s/>]"), re.compile(rb":c[\s/>]"))
+
+
 def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     """``_scan_cells`` over a whole worksheet part whose every cell is plain (``_PLAIN_CELL``, with its
     reference): the same facts from one regex pass and a few list operations. False, with ``sheet``
     untouched, when a cell is not plain or lies beyond the limits (the exact scan then decides)."""
-    if any(p.search(data) for p in _NOT_PLAIN):
+    lo, hi = _cell_region(data)
+    if any(p.search(data, lo, hi) for p in _NOT_PLAIN):
         return False
-    found = _PLAIN_CELL.findall(data)
+    found = _PLAIN_CELL.findall(data, lo, hi)
     if not found:
         return True
     letters, digits, styles, typed, error, text_type, number_type, inline, formula, value, texts, other = zip(*found)
