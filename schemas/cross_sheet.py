@@ -46,6 +46,11 @@ def _by_project(v: "ReturnView", key: str, order: str) -> list[tuple[str, list[R
     return v.groups(key, "project_code", order)
 
 
+def _report(code: str, r: dict) -> str:
+    """``21000000-3142#4``: a project's report, as findings name it."""
+    return f"{code}#{int(r['report_no'])}"
+
+
 # -- project budget ------------------------------------------------------------------------------
 @cross_rule
 def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
@@ -72,29 +77,29 @@ def progress_sequence(v: "ReturnView") -> Iterator["Finding"]:
     for code, group in _by_project(v, "progress", "report_no"):
         last_pct, last_date, last_text = None, None, None
         for row, r in group:
-            item = f"{code}#{int(r['report_no'])}"
-            filled = any(_present(r[c]) for c in ("report_date", "narrative", "progress_pct", "disbursed"))
-            if not filled:
-                yield v.finding("progress.report-missing", "progress", row, "report_date", "", item=item,
+            pct, day, narrative, disbursed = r["progress_pct"], r["report_date"], r["narrative"], r["disbursed"]
+            if not (_present(day) or _present(narrative) or _present(pct) or _present(disbursed)):
+                yield v.finding("progress.report-missing", "progress", row, "report_date", "", item=_report(code, r),
                                 expected=int(r["report_no"]))
                 continue
-            pct, day, narrative = r["progress_pct"], r["report_date"], r["narrative"]
             if _present(pct):
                 if last_pct is not None and pct < last_pct:
-                    yield v.finding("progress.decreasing", "progress", row, "progress_pct", item=item, expected=last_pct)
+                    yield v.finding("progress.decreasing", "progress", row, "progress_pct", item=_report(code, r),
+                                    expected=last_pct)
                 last_pct = pct if last_pct is None else max(last_pct, pct)
-                if pct == 0 and _present(r["disbursed"]) and r["disbursed"] > 0:
-                    yield v.finding("progress.disbursed-at-zero", "progress", row, "disbursed", item=item)
+                if pct == 0 and _present(disbursed) and disbursed > 0:
+                    yield v.finding("progress.disbursed-at-zero", "progress", row, "disbursed", item=_report(code, r))
             if _present(day):
                 if last_date is not None and day < last_date:
-                    yield v.finding("progress.dates-out-of-order", "progress", row, "report_date", item=item,
+                    yield v.finding("progress.dates-out-of-order", "progress", row, "report_date", item=_report(code, r),
                                     expected=last_date.strftime("%d/%m/") + str(last_date.year + 543))
                 last_date = day
             if r["schedule_status"] == "behind" and not _present(r["problems"]):
-                yield v.finding("progress.delay-without-problem", "progress", row, "problems", item=item)
-            if _present(narrative) and len(str(narrative)) > 20 and narrative == last_text:
-                yield v.finding("progress.copied-narrative", "progress", row, "narrative", item=item)
-            last_text = narrative if _present(narrative) else last_text
+                yield v.finding("progress.delay-without-problem", "progress", row, "problems", item=_report(code, r))
+            if _present(narrative):
+                if len(str(narrative)) > 20 and narrative == last_text:
+                    yield v.finding("progress.copied-narrative", "progress", row, "narrative", item=_report(code, r))
+                last_text = narrative
 
 
 @cross_rule
@@ -116,7 +121,7 @@ def progress_against_previous_round(v: "ReturnView") -> Iterator["Finding"]:
             prior = h.prior_progress(code, int(r["report_no"]))
             if prior is not None and r["progress_pct"] < prior[0] - 1e-9:
                 yield v.finding("progress.below-previous-round", "progress", row, "progress_pct",
-                                item=f"{code}#{int(r['report_no'])}", expected=prior[0], round=h.round,
+                                item=_report(code, r), expected=prior[0], round=h.round,
                                 report=prior[1])
 
 
@@ -155,10 +160,11 @@ def _plan_weights(steps: list[dict]) -> list[tuple[float, int, int]] | None:
 
 def _planned_pct(weights: list[tuple[float, int, int]], day: pd.Timestamp) -> float:
     """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed."""
-    total = 0.0
+    total, now = 0.0, day.value
     for weight, start, span in weights:
-        done = min(max((day.value - start) // _DAY_NS + 1, 0), span)
-        total += weight * done / span
+        done = (now - start) // _DAY_NS + 1  # days of the step elapsed: min(max(done, 0), span)
+        done = done if done > 0 else 0
+        total += weight * (done if done < span else span) / span
     return round(total, 1)
 
 
@@ -183,13 +189,12 @@ def schedule_against_plan(v: "ReturnView") -> Iterator["Finding"]:
             if r["schedule_status"] not in ("on_plan", "ahead") or not _present(pct) or not _present(day):
                 continue
             if pct == 0 and day.month in (4, 5, 6, 7, 8, 9):
-                yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct",
-                                item=f"{code}#{int(r['report_no'])}")
+                yield v.finding("progress.zero-late-on-plan", "progress", row, "progress_pct", item=_report(code, r))
                 continue
             expected = None if weights is None else _planned_pct(weights, day)
             if expected is not None and pct < expected - margin:
                 yield v.finding("progress.behind-while-on-plan", "progress", row, "progress_pct",
-                                item=f"{code}#{int(r['report_no'])}", expected=expected)
+                                item=_report(code, r), expected=expected)
 
 
 # -- plan steps ----------------------------------------------------------------------------------
@@ -402,7 +407,7 @@ def narrative_money(v: "ReturnView") -> Iterator["Finding"]:
             stated = [float(m.group(1).replace(",", "")) for m in _SPENT.finditer(v.ref_digits(str(r["narrative"])))]
             if stated and max(stated) > to_date + tolerance:
                 yield v.finding("narrative.spent-above-disbursed", "progress", row, "narrative", max(stated),
-                                item=f"{code}#{int(r['report_no'])}", expected=to_date)
+                                item=_report(code, r), expected=to_date)
 
 
 # -- reference names in structured fields -------------------------------------------------------

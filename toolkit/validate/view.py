@@ -76,8 +76,8 @@ class ReturnView:
         def build() -> list[Row]:
             frame = self.frame(key)
             keys = list(frame.columns)
-            columns = [frame[k].tolist() for k in keys]  # Python floats, Timestamps, as to_dict gives
-            return [(row, dict(zip(keys, values))) for row, values in zip(frame.index.tolist(), zip(*columns))]
+            values = frame.to_numpy(dtype=object).tolist()  # Python floats, Timestamps, NaT, None
+            return [(row, dict(zip(keys, cells))) for row, cells in zip(frame.index.tolist(), values)]
         return self._once(("rows", key), build)
 
     def groups(self, key: str, by: str, order: str) -> list[tuple[str, list[Row]]]:
