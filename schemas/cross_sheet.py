@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.expected import unit_key
-from toolkit.normalise.values import squash
+from toolkit.normalise.values import squash as _squash
 from toolkit.validate.org_names import org_names, unknown_units
 from toolkit.validate.view import Row, sort_rows
 
@@ -28,9 +28,6 @@ CROSS_RULES: list[CrossRule] = []
 def cross_rule(fn: CrossRule) -> CrossRule:
     CROSS_RULES.append(fn)
     return fn
-
-
-_squash = lru_cache(maxsize=4096)(squash)
 
 
 _NaT = pd.NaT
