@@ -1,5 +1,5 @@
-"""Past one machine: run collect's per-file stage (``toolkit.read.stage.check_file``, a pure, picklable
-function of the file's bytes and the catalogue) on a Dask cluster: ``collect(..., executor=
+"""Past one machine: run collect's per-file stage (``toolkit.read.stage.check_file``, or ``check_chunk``
+for several files per task; pure, picklable functions of the files' bytes and the catalogue) on a Dask cluster: ``collect(..., executor=
 DaskExecutor(address))``, or ``toolkit collect WS --executor dask --scheduler ADDRESS``. Archiving,
 recording into the ledger and feedback stay in the process that runs ``collect``; the files travel as
 bytes, the catalogue and reference data once per worker."""
