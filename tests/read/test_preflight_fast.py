@@ -167,3 +167,18 @@ def test_bench_style_sheets_agree(tmp_path, monkeypatch):
     data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
     fast, slow = _both(data, monkeypatch)
     assert fast == slow and fast[1]["sheets"][0]["n_uncalculated"] == 1 and fast[1]["sheets"][0]["cells"] == 2
+
+
+def test_the_garbage_collector_is_left_as_it_was(members):
+    import gc
+
+    data = _package(members)
+    assert gc.isenabled()
+    preflight(data)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        preflight(data)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
