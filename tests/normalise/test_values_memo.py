@@ -11,23 +11,32 @@ from toolkit.normalise.values import (Unreadable, clean_text, normalise_code, no
                                       squash)
 
 
+def _reference_thai(text: str) -> str:
+    """normalise_thai as written before its shortcut."""
+    text = re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
+    text = re.sub("([\u0e48-\u0e4b])\u0e4d\u0e32", "\\1\u0e33", text)
+    text = re.sub("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])", "\\2\\1", text)
+    return re.sub("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+", "\\1", text)
+
+
 def _reference_clean(value: object) -> str:
-    """clean_text as written before the memo and the ASCII shortcut."""
+    """clean_text as written before the memo and the shortcuts."""
     if value is None:
         return ""
-    text = normalise_thai(unicodedata.normalize("NFC", str(value)).translate(values._ZERO_WIDTH))
+    text = _reference_thai(unicodedata.normalize("NFC", str(value)).translate(values._ZERO_WIDTH))
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
-_PIECES = list("ab1,.- \t\n\r\x0b\x0c_x0D") + ["_x000D_", "\u00a0", "\u200b", "\u0e19", "\u0e4d", "\u0e32", "\u0e48",
-                                               "\u0e34", "  "]
+_PIECES = list("ab1,.- \t\n\r\x0b\x0c_x0D") + ["_x000D_", "\u00a0", "\u200b", "\u0e19", "\u0e4d", "\u0e32", "\u0e33",
+                                               "\u0e48", "\u0e49", "\u0e4b", "\u0e31", "\u0e34", "\u0e37", "\u0e47", "  "]
 _TEXT = st.lists(st.sampled_from(_PIECES), max_size=20).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(_TEXT)
 def test_clean_text_equals_the_full_path(text):
+    assert normalise_thai(text) == _reference_thai(text)
     assert clean_text(text) == _reference_clean(text)
     assert clean_text(text) == _reference_clean(text)  # remembered
     assert squash(text) == re.sub(r"\s+", "", _reference_clean(text)).lower()

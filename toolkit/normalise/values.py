@@ -39,9 +39,15 @@ _TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])")
 _DOUBLED_MARK = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
 
 
+#: anything normalise_thai would change (most texts have none: one search instead of four substitutions)
+_THAI_TO_FIX = re.compile("\u0e4d|[\u0e48-\u0e4b][\u0e31\u0e34-\u0e37]|([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1")
+
+
 def normalise_thai(text: str) -> str:
     """What NFC leaves undone for Thai: SARA AM typed as NIKHAHIT + SARA AA (with or without a tone
     mark between them), a tone mark typed before its upper vowel, a mark typed twice."""
+    if not _THAI_TO_FIX.search(text):
+        return text
     text = re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
     text = re.sub("([\u0e48-\u0e4b])\u0e4d\u0e32", "\\1\u0e33", text)
     text = _TONE_BEFORE_VOWEL.sub("\\2\\1", text)
@@ -65,7 +71,7 @@ def _clean(text: str) -> str:
         return text.strip()  # nothing below would change it but the trimming
     text = normalise_thai(unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
-    return _SPACES.sub(" ", text).strip()
+    return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
 
 
 _clean_memo = lru_cache(maxsize=_MEMO_SIZE)(_clean)
