@@ -21,6 +21,7 @@ class Unreadable(ValueError):
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_HAS_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A", "na", "none", "None", "nan"})
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PREFIX = re.compile(r"^(?:ลว\.?|ลงวันที่|วันที่|ณ วันที่)\s*")
@@ -69,7 +70,10 @@ def clean_text(value: object) -> str:
 def _clean(text: str) -> str:
     if text.isascii() and "_x000D_" not in text and "\t" not in text and "  " not in text:
         return text.strip()  # nothing below would change it but the trimming
-    text = normalise_thai(unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
+    text = unicodedata.normalize("NFC", text)
+    if _HAS_ZERO_WIDTH.search(text):  # translate is slow on long Thai texts: only when there is one
+        text = text.translate(_ZERO_WIDTH)
+    text = normalise_thai(text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
     return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
 
