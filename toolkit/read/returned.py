@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +73,16 @@ def _read_meta(book: RawWorkbook) -> dict[str, str]:
             for r in sheet.rows if r and r[0] is not None}
 
 
-@lru_cache(maxsize=64)
+_LABELS: dict[int, tuple[SheetSpec, tuple[tuple[str, str], ...]]] = {}
+
+
 def _labels(spec: SheetSpec) -> tuple[tuple[str, str], ...]:
-    """(Thai, English) column labels of a sheet, squashed."""
-    return tuple((_squash(c.th), _squash(c.en)) for c in spec.columns)
+    """(Thai, English) column labels of a sheet, squashed; remembered per spec object (hashing a spec
+    hashes every column)."""
+    seen = _LABELS.get(id(spec))
+    if seen is None or seen[0] is not spec:
+        seen = _LABELS[id(spec)] = (spec, tuple((_squash(c.th), _squash(c.en)) for c in spec.columns))
+    return seen[1]
 
 
 def _header_score(sheet: RawSheet, row: int, spec: SheetSpec) -> int:
