@@ -70,11 +70,11 @@ def test_each_failure_is_named_and_the_batch_goes_on(pool):
 
 
 def test_background_tasks_run_while_the_caller_goes_on_and_failures_are_named():
-    tasks = BackgroundTasks(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=4))
+    tasks = BackgroundTasks(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=2))
     started = time.monotonic()
     for how in ("ok1", "abort", "hang", "ok2", "bug", "ok3"):
         tasks.submit(misbehave, how)
-    assert time.monotonic() - started < 1.0  # submit does not wait for the task (the hang alone takes 4 s)
+    assert time.monotonic() - started < 1.0  # submit does not wait for the task (the hang alone takes 2 s)
     outcomes = tasks.finish()
     codes = [o.error.code if isinstance(o.error, WorkerFailure) else type(o.error).__name__ if o.error else o.result
              for o in outcomes]
@@ -83,10 +83,12 @@ def test_background_tasks_run_while_the_caller_goes_on_and_failures_are_named():
 
 
 def test_background_tasks_cancelled_are_not_lost_silently():
-    tasks = BackgroundTasks(1, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=4))
+    tasks = BackgroundTasks(1, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=2))
     for how in ("hang", "ok1", "ok2"):
         tasks.submit(misbehave, how)
-    time.sleep(0.5)  # the hang has started; the other two wait
+    deadline = time.monotonic() + 30
+    while tasks._queue.qsize() > 2 and time.monotonic() < deadline:  # until the hang has started
+        time.sleep(0.05)
     outcomes = tasks.finish(cancel=True)
     assert isinstance(outcomes[0].error, WorkerFailure) and outcomes[0].error.code == "intake.timeout"
     assert [str(o.error) for o in outcomes[1:]] == ["cancelled before it started"] * 2
