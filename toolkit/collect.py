@@ -161,7 +161,8 @@ def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, cata
         submission = ledger.record(sha, path.name, str(archived.relative_to(ws.root)), report,
                                    parsed.frames if parsed and report.accepted else {}, received_at,
                                    {k: (parsed.sheet_names[k], parsed.columns.get(k, {})) for k in parsed.sheet_names}
-                                   if parsed else None)
+                                   if parsed else None,
+                                   encoded=staged_result.rows_json if staged_result and report.accepted else None)
     result = CollectResult(path.name, "recorded", submission, report, None,
                            rows_read=staged_result.rows_read if staged_result else 0,
                            peak_rss=staged_result.peak_rss if staged_result else 0,

@@ -142,7 +142,8 @@ def encode_rows(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int, str]]:
         if not frame.index.is_unique:
             raise ValueError("DataFrame index must be unique for orient='index'.")
         names = list(frame.columns)
-        columns = [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
+        columns = ([_column_values(frame[c]) for c in names] if frame.columns.is_unique
+                   else [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])])
         for row, values in zip(frame.index, zip(*columns) if columns else ((),) * len(frame)):
             out.append((key, int(row), _ROW_JSON(dict(zip(names, values)))))
     return out
@@ -250,9 +251,11 @@ class Ledger:
         return int(cur.lastrowid)
     def record(self, sha256: str, original_name: str, archived_path: str, report: FileReport,
                frames: dict[str, pd.DataFrame], received_at: str | None = None,
-               sources: dict[str, tuple[str, dict[str, int]]] | None = None) -> Submission:
+               sources: dict[str, tuple[str, dict[str, int]]] | None = None,
+               encoded: list[tuple[str, int, str]] | None = None) -> Submission:
         """Record one validated file, its findings and rows; a later accepted return supersedes earlier ones.
-        ``sources[sheet key] = (sheet name, {column key: column index})`` says where the rows were found."""
+        ``sources[sheet key] = (sheet name, {column key: column index})`` says where the rows were found.
+        ``encoded``: ``encode_rows(frames)`` done already (by collect's parsing worker)."""
         received_at = received_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         with self._transaction():
             held = int(report.accepted and self.approval(report.agency, report.round) is not None)
@@ -267,7 +270,8 @@ class Ledger:
                 [(sid, i, f.flag_id(report.agency, report.round), f.rule, f.severity, f.sheet, f.cell, f.value,
                   f.message_th, f.message_en, f.item, f.column) for i, f in enumerate(report.findings)])
             self.db.executemany("INSERT INTO data_rows VALUES (?,?,?,?)",
-                                [(sid, key, row, text) for key, row, text in encode_rows(frames)])
+                                [(sid, key, row, text) for key, row, text in
+                                 (encode_rows(frames) if encoded is None else encoded)])
             self.db.executemany("INSERT INTO sheet_sources VALUES (?,?,?,?)",
                                 [(sid, key, name, json.dumps(cols)) for key, (name, cols) in (sources or {}).items()
                                  if key in frames])

@@ -41,6 +41,9 @@ class StageResult:
     peak_rss: int = 0
     #: seconds per stage (check, preflight, read) spent in the worker, for ``toolkit.timing.absorb``
     timings: Any = None
+    #: an accepted return's rows as the ledger stores them (``toolkit.ledger.store.encode_rows``), made
+    #: by ``check_chunk`` in the worker so that collect's serial recording loop does not
+    rows_json: Any = None
 
 
 def check_file(job: FileJob, *, ref: Reference, catalogue: Catalogue | None = None,
@@ -66,9 +69,18 @@ def check_chunk(jobs: list[FileJob], *, ref: Reference, catalogue: Catalogue | N
             result = _check_file(job, ref=ref, catalogue=catalogue, settings=settings, defer_columns=True)
         result.timings = spent
         results.append(result)
+    from toolkit.ledger.store import encode_rows
+
     wall, cpu = time.perf_counter(), time.process_time()
     complete_batch([r.parsed for r in results])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    for result in results:
+        if result.parsed.report.accepted:
+            started, began = time.perf_counter(), time.process_time()
+            result.rows_json = encode_rows(result.parsed.frames)
+            spent_wall, spent_cpu = time.perf_counter() - started, time.process_time() - began
+            result.timings.add("check", spent_wall, spent_cpu, calls=0)
+            result.timings.add("encode_rows", spent_wall, spent_cpu)
     for k, result in enumerate(results):
         share_wall, share_cpu = wall / len(results), cpu / len(results)
         result.seconds += share_wall
