@@ -74,8 +74,10 @@ _F = re.compile(rb"<" + _NAME + rb"f[\s/>]")
 _IS = re.compile(rb"<" + _NAME + rb"is[\s/>]")
 _REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})$")
 _WORKSHEET_ROOT = re.compile(rb"<" + _NAME + rb"worksheet[\s>]")
-#: a member up to this size is read whole and its cells counted by the fast path below
-_WHOLE_MEMBER_BYTES = 64 * 1024 * 1024
+#: a member up to this size is read whole and its cells counted by the fast path below (a template's
+#: largest sheet part is ~2 MB; the fast path holds a tuple per cell, ~0.5 KB, so 16 MiB of cells stay
+#: well inside a worker's memory limit); larger members are streamed
+_WHOLE_MEMBER_BYTES = 16 * 1024 * 1024
 #: the fast path: cells as spreadsheet writers save them (r, then s, then t; one inline text, a value, or a
 #: formula and its value). Groups: column letters, row, style, "t" when typed, "e"/"s"/"n" for the types
 #: that matter (error, formula text, number), "i" inline text, "f" formula, "v" value, the value's text,
