@@ -21,7 +21,7 @@ from toolkit.read.accounting import RunAccount, account_run
 from toolkit.read.isolate import BackgroundTasks, Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
 from toolkit.read.stage import FileJob, StageResult, check_chunk, check_file
 from toolkit.reference import Reference
-from toolkit.timing import absorb, stage
+from toolkit.timing import Timings, absorb, stage
 from toolkit.validate.run import ParsedReturn
 from toolkit.workspace import Workspace
 
@@ -128,8 +128,11 @@ class FeedbackLater:
     def finish(self, cancel: bool = False) -> None:
         with stage("feedback_wait"):
             outcomes = self._tasks.finish(cancel)
+        spent = Timings()  # the workers' time writing feedback, for the benchmark
         for result, outcome in zip(self._results, outcomes):
             result.feedback = outcome.result if outcome.error is None else None
+            spent.add("feedback_write", outcome.seconds, outcome.cpu_s)
+        absorb(spent if outcomes else None)
 
 
 def collect_file(ws: Workspace, ledger: Ledger, path: Path, ref: Reference, catalogue: Catalogue,

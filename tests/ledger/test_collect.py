@@ -52,8 +52,12 @@ def test_feedback_written_in_the_background_is_complete_for_every_file(ws, ref):
     for k in range(4):
         make_return(ws.inbox, f"broken{k}.xlsx", edit=lambda book, cells, k=k: (
             _broken(book, cells), set_cell(book, cells, ("progress", f"{PROJECT}#1", "progress_pct"), 101 + k)))
-    results = collect(ws, None, ref, ws.catalogue())
+    from toolkit import timing
+
+    with timing.recording() as spent:
+        results = collect(ws, None, ref, ws.catalogue())
     assert [r.feedback.name for r in results] == [f"broken{k}_feedback.xlsx" for k in range(4)]
+    assert spent.calls["feedback_write"] == 4 and spent.cpu["feedback_write"] > 0  # the workers' time, reported
     for k, r in enumerate(results):
         book = openpyxl.load_workbook(r.feedback)
         assert f"broken{k}.xlsx" in book[ISSUES_SHEET]["A1"].value

@@ -50,6 +50,8 @@ class Outcome:
     error: BaseException | None = None
     peak_rss: int = 0
     seconds: float = 0.0
+    #: CPU seconds the task took in its worker (``BackgroundTasks`` only)
+    cpu_s: float = 0.0
 
 
 def _gib(n: int) -> str:
@@ -305,6 +307,13 @@ def shared_pool(limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
     return _shared
 
 
+def _cpu_timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``fn(*args)`` and the CPU seconds it took (run in a worker)."""
+    began = time.process_time()
+    result = fn(*args)
+    return result, time.process_time() - began
+
+
 class BackgroundTasks:
     """Tasks run in isolated workers while the caller goes on: ``submit(fn, *args)`` returns at once,
     ``finish()`` waits for every submitted task and gives its ``Outcome`` (in submission order). Each of
@@ -341,7 +350,8 @@ class BackgroundTasks:
                     index, fn, args = item
                     started = time.monotonic()
                     try:
-                        self._outcomes[index] = Outcome(pool.run(fn, *args), seconds=time.monotonic() - started)
+                        result, cpu = pool.run(_cpu_timed, fn, *args)
+                        self._outcomes[index] = Outcome(result, seconds=time.monotonic() - started, cpu_s=cpu)
                     except BaseException as exc:  # WorkerFailure, TaskError: the caller decides
                         self._outcomes[index] = Outcome(error=exc, seconds=time.monotonic() - started)
                 finally:
