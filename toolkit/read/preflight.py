@@ -15,6 +15,7 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import ne
@@ -238,7 +239,7 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
                     _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
         except zipfile.BadZipFile as exc:  # CRC mismatch or a broken member
             raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {exc}") from exc
-        except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:  # zlib errors, bad methods
+        except (zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:  # bad methods
             raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {type(exc).__name__}: {exc}") from exc
         if sheet is not None:
             scan.sheets.append(sheet)
@@ -267,7 +268,7 @@ class _Structure:
         self.date_1904 = False
         try:
             self._read()
-        except (SafeET.ParseError, ValueError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (SafeET.ParseError, ValueError, KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             if "DTD" in type(exc).__name__ or "Entities" in type(exc).__name__:
                 raise IntakeRejected("intake.hostile-xml", f"{type(exc).__name__}") from exc
             # a damaged structural part: the member scan or the reader reports it
@@ -413,7 +414,7 @@ def _scan_whole_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: 
     try:
         with archive.open(info) as member:
             data = member.read()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return False
     name = info.filename
     try:
