@@ -26,9 +26,10 @@ EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A"
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PREFIX = re.compile(r"^(?:ลว\.?|ลงวันที่|วันที่|ณ วันที่)\s*")
 #: texts up to this many characters are remembered by the parsers below (the same labels, codes,
-#: statuses and numbers recur in every return); longer ones are parsed each time
-MEMO_MAX_CHARS = 256
-_MEMO_SIZE = 1 << 16
+#: statuses and numbers recur in every return); longer ones are parsed each time. Each of the five
+#: memos keeps at most ``_MEMO_SIZE`` texts: at most ~12 MB each in a long-running worker
+MEMO_MAX_CHARS = 128
+_MEMO_SIZE = 1 << 14
 _SPACES = re.compile(r"[ \t]+")
 _WHITE = re.compile(r"\s+")
 _NUMBER_NOISE = re.compile(r"(บาท|ร้อยละ|%|\.-$|\s)")
