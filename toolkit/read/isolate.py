@@ -12,6 +12,7 @@ Functions and arguments must be picklable (top-level functions, plain data)."""
 from __future__ import annotations
 
 import atexit
+import gc
 import multiprocessing
 import os
 import queue
@@ -84,6 +85,11 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
         fn, args, kwargs = message
         if kwargs is None:  # the shared arguments of this worker's previous task (sent once per map)
             kwargs = cached
+        elif kwargs is not cached:
+            # the toolkit's modules and the shared arguments (catalogue, reference) live as long as the
+            # worker: out of the collector's sight, full collections stop walking them for every file
+            gc.collect()
+            gc.freeze()
         cached = kwargs
         try:
             result: tuple[str, Any] = ("ok", fn(*args, **kwargs))
