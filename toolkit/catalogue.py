@@ -7,7 +7,8 @@ import csv
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from toolkit.calendar import Round, fiscal_year_of
 from toolkit.errors import CatalogueError
@@ -95,27 +96,43 @@ TABLES: dict[str, tuple[type, dict[str, str]]] = {
 CSV_FILES = {"Agencies": "agencies.csv", "Projects": "projects.csv", "PlanSteps": "plan_steps.csv", "KPIs": "kpis.csv"}
 
 
+_CODE_FIELDS = frozenset({"agency_code", "project_code", "kpi_code"})
+
+
+def _to_int(raw: object) -> int:
+    number = parse_number(raw)
+    return int(number) if number is not None else 0
+
+
+def _converter(name: str, type_: object) -> Callable[[object], Any]:
+    if name in _CODE_FIELDS:
+        return normalise_code
+    if type_ == "int":
+        return _to_int
+    if type_ in ("float", "float | None"):
+        return parse_number
+    if type_ == "date | None":
+        return parse_date
+    return clean_text
+
+
+@lru_cache(maxsize=None)
+def _converters(record_type: type) -> tuple[tuple[str, Callable[[object], Any]], ...]:
+    """(field, parser) for each field of a record type, worked out once (not per row)."""
+    return tuple((f.name, _converter(f.name, f.type)) for f in fields(record_type) if f.name != "steps")
+
+
 def _convert(record_type: type, row: dict[str, Any], where: str) -> Any:
     kwargs: dict[str, Any] = {}
-    for f in fields(record_type):
-        if f.name == "steps" or f.name not in row:
+    for name, parse in _converters(record_type):
+        if name not in row:
             continue
-        raw = row[f.name]
+        raw = row[name]
         try:
-            if f.name in ("agency_code", "project_code", "kpi_code"):
-                kwargs[f.name] = normalise_code(raw)
-            elif f.type in ("int",):
-                number = parse_number(raw)
-                kwargs[f.name] = int(number) if number is not None else 0
-            elif f.type in ("float", "float | None"):
-                kwargs[f.name] = parse_number(raw)
-            elif f.type == "date | None":
-                kwargs[f.name] = parse_date(raw)
-            else:
-                kwargs[f.name] = clean_text(raw)
+            kwargs[name] = parse(raw)
         except Unreadable as exc:
-            raise CatalogueError("catalogue.value", f"{where}: cannot read {f.name} = {raw!r}",
-                                 f"{where}: อ่านค่า {f.name} = {raw!r} ไม่ได้") from exc
+            raise CatalogueError("catalogue.value", f"{where}: cannot read {name} = {raw!r}",
+                                 f"{where}: อ่านค่า {name} = {raw!r} ไม่ได้") from exc
     try:
         return record_type(**kwargs)
     except TypeError as exc:
@@ -131,7 +148,12 @@ class Catalogue:
     @classmethod
     def from_tables(cls, tables: dict[str, list[tuple[str, dict[str, Any]]]]) -> "Catalogue":
         """Build and check from rows keyed by field name; each row comes with its location."""
-        built = {name: [_convert(TABLES[name][0], row, where) for where, row in rows] for name, rows in tables.items()}
+        return cls.from_records({name: [_convert(TABLES[name][0], row, where) for where, row in rows]
+                                 for name, rows in tables.items()})
+
+    @classmethod
+    def from_records(cls, built: dict[str, list[Any]]) -> "Catalogue":
+        """Link and check records already converted (table name -> records in file order)."""
         agencies = {a.agency_code: a for a in built["Agencies"]}
         projects = {p.project_code: p for p in built["Projects"]}
         kpis = {k.kpi_code: k for k in built["KPIs"]}
@@ -175,9 +197,10 @@ class Catalogue:
                       key=lambda k: k.kpi_code)
 
     def agencies_for(self, rnd: Round) -> list[Agency]:
-        """Agencies with anything to report in the round."""
-        return [a for code, a in sorted(self.agencies.items())
-                if self.projects_for(code, rnd) or self.kpis_for(code, rnd)]
+        """Agencies with anything to report in the round (one pass over projects and KPIs, not one per agency)."""
+        busy = {item.agency_code for items in (self.projects.values(), self.kpis.values())
+                for item in items if item.fiscal_year == rnd.fiscal_year}
+        return [a for code, a in sorted(self.agencies.items()) if code in busy]
 
     def fiscal_years(self) -> list[int]:
         return sorted({p.fiscal_year for p in self.projects.values()} | {k.fiscal_year for k in self.kpis.values()})
@@ -193,14 +216,22 @@ class Catalogue:
 
 
 def check_catalogue(cat: Catalogue, ref: "Reference") -> list[str]:
-    """Catalogue facts that the reference data does not know."""
+    """Catalogue facts that the reference data does not know. Each distinct direction and KPI type
+    is matched against the vocabularies once (not once per KPI)."""
     problems = []
+    matched: dict[tuple[str, str], bool] = {}
+
+    def known(vocab: str, text: str) -> bool:
+        if (vocab, text) not in matched:
+            matched[vocab, text] = ref.match_status(vocab, text) is not None
+        return matched[vocab, text]
+
     for k in cat.kpis.values():
         if k.unit not in ref.units:
             problems.append(f"KPI {k.kpi_code}: unknown unit '{k.unit}' (known: {', '.join(ref.units)})")
-        if ref.match_status("direction", k.direction) is None:
+        if not known("direction", k.direction):
             problems.append(f"KPI {k.kpi_code}: direction '{k.direction}' is not higher/lower")
-        if ref.match_status("kpi_type", k.kpi_type) is None:
+        if not known("kpi_type", k.kpi_type):
             problems.append(f"KPI {k.kpi_code}: unknown KPI type '{k.kpi_type}'")
     for item in [*cat.projects.values(), *cat.kpis.values()]:
         branch = item.strategy_branch
@@ -213,12 +244,40 @@ def check_catalogue(cat: Catalogue, ref: "Reference") -> list[str]:
     return problems
 
 
-def read_catalogue(path: Path) -> Catalogue:
-    """Read ``catalogue.xlsx``; any problem is a CatalogueError naming sheet and row."""
-    from toolkit.read.workbook import open_workbook  # reading stage owns openpyxl
+def _blank(row: list[object]) -> bool:
+    """Every cell empty after cleaning (numbers and dates never are)."""
+    for v in row:
+        if v is None:
+            continue
+        if type(v) is not str or clean_text(v):
+            return False
+    return True
 
-    if not path.exists():
-        raise CatalogueError("catalogue.missing", f"catalogue {path} not found", f"ไม่พบไฟล์ {path}")
+
+def _records_from_rows(record_type: type, header: list[str], rows: Iterable[tuple[int, list[object]]],
+                       prefix: str) -> list[Any]:
+    """Records from one sheet's rows (row number, values), as ``_convert`` of ``dict(zip(header, row))``
+    makes them, without building a dict per row when every field has its column."""
+    index = {h: j for j, h in enumerate(header)}  # a repeated key: the last column, as dict(zip()) keeps
+    converters = _converters(record_type)
+    columns = [(index[name], parse) for name, parse in converters if name in index]
+    positional = len(columns) == len(converters)
+    width = len(header)
+    records = []
+    for i, row in rows:
+        if positional and len(row) >= width:
+            try:
+                records.append(record_type(*[parse(row[j]) for j, parse in columns]))
+                continue
+            except Unreadable:
+                pass  # the slow path below names the field
+        records.append(_convert(record_type, dict(zip(header, row)), f"{prefix}{i}"))
+    return records
+
+
+def _tables_from_workbook(path: Path) -> dict[str, list[Any]]:
+    from toolkit.read.workbook import open_workbook  # the reading stage: preflight, then calamine
+
     book = open_workbook(path)
     tables = {}
     for name in TABLES:
@@ -227,13 +286,30 @@ def read_catalogue(path: Path) -> Catalogue:
                                  f"{path.name} ไม่มีแผ่นงาน '{name}'")
         rows = book.sheets[name].rows
         header = [clean_text(v) for v in (rows[0] if rows else [])]
-        table = []
-        for i, row in enumerate(rows[2:], start=3):
-            if all(clean_text(v) == "" for v in row):
-                continue
-            table.append((f"{path.name}!{name} row {i}", dict(zip(header, row))))
-        tables[name] = table
-    catalogue = Catalogue.from_tables(tables)
+        tables[name] = _records_from_rows(TABLES[name][0], header,
+                                          ((i, row) for i, row in enumerate(rows[2:], start=3) if not _blank(row)),
+                                          f"{path.name}!{name} row ")
+    return tables
+
+
+def read_catalogue(path: Path, cache: Path | None = None) -> Catalogue:
+    """Read ``catalogue.xlsx``; any problem is a CatalogueError naming sheet and row.
+
+    With ``cache`` (a file in the workspace), the parsed catalogue is kept there keyed by the
+    workbook's SHA-256 and taken from there while the workbook is unchanged; a cache that is
+    missing, stale, damaged or unwritable only means reading the workbook. The reference check
+    runs every time (the reference data may change without the catalogue changing)."""
+    path = Path(path)
+    if not path.exists():
+        raise CatalogueError("catalogue.missing", f"catalogue {path} not found", f"ไม่พบไฟล์ {path}")
+    from toolkit import catalogue_cache
+
+    digest = catalogue_cache.file_digest(path) if cache is not None else ""
+    catalogue = catalogue_cache.load(cache, digest) if cache is not None else None
+    if catalogue is None:
+        catalogue = Catalogue.from_records(_tables_from_workbook(path))
+        if cache is not None and catalogue_cache.file_digest(path) == digest:  # not changed while read
+            catalogue_cache.store(cache, digest, catalogue)
     from toolkit.reference import load_reference
 
     problems = check_catalogue(catalogue, load_reference())

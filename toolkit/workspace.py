@@ -65,8 +65,13 @@ class Workspace:
             (ws.root / name).mkdir(exist_ok=True)
         return ws
 
+    @property
+    def catalogue_cache_path(self) -> Path:
+        """The parsed catalogue, kept while catalogue.xlsx is unchanged (toolkit.catalogue_cache)."""
+        return self.root / ".catalogue-cache.json"
+
     def catalogue(self) -> Catalogue:
-        return read_catalogue(self.catalogue_path)
+        return read_catalogue(self.catalogue_path, cache=self.catalogue_cache_path)
 
 
 @contextmanager

@@ -1,0 +1,110 @@
+"""The parsed catalogue kept in the workspace, so that ``collect`` and ``merge`` do not parse
+``catalogue.xlsx`` again while it has not changed (at a national scale the workbook holds tens of
+thousands of rows; parsing it takes seconds, loading this file a fraction of that).
+
+The cache is JSON (zlib-compressed: a tenth of the size), not pickle: the workspace is a shared folder, and loading a pickle runs whatever
+it names. It records the SHA-256 of the workbook it was made from and the layout of the record
+types; a cache made from other bytes, by another layout, or that cannot be read is ignored (the
+workbook is read instead) and replaced. Written atomically (toolkit.atomic)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import fields
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.atomic import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from toolkit.catalogue import Catalogue
+
+#: bump when the meaning of a stored value changes without the field layout changing
+VERSION = 1
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _layout() -> dict[str, list[list[str]]]:
+    from toolkit.catalogue import TABLES
+
+    return {name: [[f.name, str(f.type)] for f in fields(record_type) if f.name != "steps"]
+            for name, (record_type, _) in TABLES.items()}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def dumps(digest: str, catalogue: "Catalogue") -> bytes:
+    """The cache file's bytes for ``catalogue`` made from a workbook with SHA-256 ``digest``."""
+    layout = _layout()
+    tables: dict[str, list[list[object]]] = {}
+    for name, columns in layout.items():
+        records = (catalogue.agencies.values() if name == "Agencies" else catalogue.projects.values()
+                   if name == "Projects" else catalogue.kpis.values() if name == "KPIs"
+                   else [s for p in catalogue.projects.values() for s in p.steps])
+        tables[name] = [[_plain(getattr(r, f)) for f, _ in columns] for r in records]
+    return zlib.compress(json.dumps({"version": VERSION, "sha256": digest, "layout": layout, "tables": tables},
+                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def loads(data: bytes, digest: str) -> "Catalogue | None":
+    """The catalogue in ``data`` if it was made from a workbook with SHA-256 ``digest`` by this
+    layout; None otherwise. Raises on damaged data (``load`` turns that into None)."""
+    from toolkit.catalogue import TABLES, Catalogue
+
+    doc = json.loads(zlib.decompress(data))
+    layout = _layout()
+    if doc.get("version") != VERSION or doc.get("sha256") != digest or doc.get("layout") != layout:
+        return None
+    built: dict[str, list[Any]] = {}
+    for name, columns in layout.items():
+        record_type = TABLES[name][0]
+        dates = [i for i, (_, type_) in enumerate(columns) if type_ == "date | None"]
+        records = []
+        for row in doc["tables"][name]:
+            if len(row) != len(columns):
+                raise ValueError(f"{name}: row of {len(row)} values, expected {len(columns)}")
+            for i in dates:
+                if row[i] is not None:
+                    row[i] = date.fromisoformat(row[i])
+            records.append(record_type(*row))
+        built[name] = records
+    catalogue = Catalogue({a.agency_code: a for a in built["Agencies"]},
+                          {p.project_code: p for p in built["Projects"]},
+                          {k.kpi_code: k for k in built["KPIs"]})
+    for step in built["PlanSteps"]:  # stored project by project, each project's steps in order
+        catalogue.projects[step.project_code].steps.append(step)
+    return catalogue
+
+
+def load(cache: Path, digest: str) -> "Catalogue | None":
+    """The cached catalogue for a workbook with SHA-256 ``digest``; None when there is none, it is
+    stale or it cannot be read (never raises)."""
+    try:
+        data = Path(cache).read_bytes()
+    except OSError:
+        return None
+    try:
+        return loads(data, digest)
+    except Exception:  # damaged, truncated or tampered: read the workbook instead
+        return None
+
+
+def store(cache: Path, digest: str, catalogue: "Catalogue") -> None:
+    """Keep ``catalogue`` as the cache; a folder that cannot be written only means no cache."""
+    try:
+        atomic_write_bytes(Path(cache), dumps(digest, catalogue))
+    except OSError:
+        pass
