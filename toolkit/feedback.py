@@ -70,7 +70,19 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
 def write_feedback(source: Path, report: FileReport, out_path: Path, changes: "ReturnDiff | None" = None) -> Path | None:
     """Write the annotated copy; returns None when the source cannot be opened as a workbook.
     With ``changes`` (a resubmission), a second sheet shows what changed against the previous
-    accepted return."""
+    accepted return. The agency's package is patched in place (:mod:`toolkit.feedback_patch`, every
+    untouched part kept byte for byte); whatever that cannot handle goes through openpyxl as before."""
+    from toolkit.feedback_patch import patch_feedback
+    try:
+        return patch_feedback(Path(source), report, Path(out_path), changes)
+    except Exception:  # anything unexpected: openpyxl's load + save below, never worse than before
+        pass
+    return write_feedback_openpyxl(source, report, out_path, changes)
+
+
+def write_feedback_openpyxl(source: Path, report: FileReport, out_path: Path,
+                            changes: "ReturnDiff | None" = None) -> Path | None:
+    """The feedback workbook through openpyxl's load + save (slow; drops parts openpyxl does not know)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
