@@ -82,6 +82,10 @@ def _value(v):
 
 def test_marks_links_and_sheets_match_openpyxls_path(both):
     source, patched, plain, report = both
+    _same_as_openpyxls(patched, plain, report)
+
+
+def _same_as_openpyxls(patched: Path, plain: Path, report: FileReport) -> None:
     p, o = _load(patched), _load(plain)
     assert p.sheetnames == o.sheetnames and p.sheetnames[:2] == [ISSUES_SHEET, CHANGES_SHEET]
     assert p.active.title == ISSUES_SHEET
@@ -196,4 +200,15 @@ def test_libreoffice_opens_the_patched_workbook(both, tmp_path):
     cell = converted[PROGRESS]["E6"]
     assert cell.value == 150 and "value.percent-range" in cell.comment.text
     assert cell.fill.fgColor.rgb.endswith("FFC7CE") and converted[KPIS]["B4"].fill.fgColor.rgb.endswith("FFEB9C")
+    assert convert(patched, "pdf", tmp_path / "p").stat().st_size > 1000
+
+
+@needs_office
+def test_a_return_saved_by_libreoffice_is_patched_like_openpyxl_would(case, tmp_path):
+    """Another writer's package (shared strings, drawings on every sheet, relative targets, tabSelected="true")."""
+    source, report = case
+    saved = convert(source, "xlsx", tmp_path / "lo")
+    patched = patch_feedback(saved, report, tmp_path / "patched.xlsx", _diff(report))
+    plain = write_feedback_openpyxl(saved, report, tmp_path / "plain.xlsx", _diff(report))
+    _same_as_openpyxls(patched, plain, report)
     assert convert(patched, "pdf", tmp_path / "p").stat().st_size > 1000
