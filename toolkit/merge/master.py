@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
+from toolkit.errors import ToolkitError
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
@@ -96,6 +97,7 @@ class _Writer:
     def table(self, name: str, columns: list[tuple[str, str, str, str]], rows: list[dict[str, Any]],
               start_row: int = 0, ws: Any = None, configure: bool = True) -> Any:
         """Thai header row, then an Excel table whose header is the English row."""
+        alone = ws is None and start_row == 0  # the only table on a sheet of its own
         ws = ws or self.book.add_worksheet(name)
         if configure:
             ws.set_default_row(21)  # room for Thai vowels and tone marks
@@ -124,11 +126,41 @@ class _Writer:
                     value = "ใช่ / yes" if value else ""
                 write_value(ws, r, c, value, self.fmt.get(kind, self.plain), self.fmt["date"])
         last = start_row + 1 + max(len(rows), 1)
-        check(ws.add_table(start_row + 1, 0, last, len(columns) - 1,
-                           {"columns": [{"header": en} for _, _, en, _ in columns], "style": "Table Style Light 9",
-                            "name": f"t_{name}_{start_row}"}), f"add table {name}")
+        options = {"columns": [{"header": en} for _, _, en, _ in columns], "style": "Table Style Light 9",
+                   "name": f"t_{name}_{start_row}"}
+        if alone:
+            add_table_alone(ws, start_row + 1, last, len(columns) - 1, options, f"add table {name}")
+        else:
+            check(ws.add_table(start_row + 1, 0, last, len(columns) - 1, options), f"add table {name}")
         ws.freeze_panes(start_row + 2, 0)
         return ws
+
+
+def add_table_alone(ws: Any, first_row: int, last_row: int, last_col: int, options: dict[str, Any], what: str) -> None:
+    """``ws.add_table(first_row, 0, last_row, last_col, options)`` for a table alone on its sheet,
+    without xlsxwriter's overlap bookkeeping: ``add_table`` records every cell of the range in a dict
+    (``table_cells``, one entry per cell, kept until the workbook is closed: ~100 bytes a cell, over
+    half a GiB for a large master, and a few seconds). The table is added over its header and first
+    row, then its ranges are set to the whole table; the table's XML is the same
+    (tests/merge/test_master_memory.py compares it). Where xlsxwriter's table record does not look
+    as expected, the plain ``add_table`` is used."""
+    from xlsxwriter.utility import xl_range
+
+    tables = getattr(ws, "tables", None)
+    if not isinstance(tables, list) or last_row <= first_row + 1:
+        check(ws.add_table(first_row, 0, last_row, last_col, options), what)
+        return
+    check(ws.add_table(first_row, 0, first_row + 1, last_col, options), what)
+    table = tables[-1]
+    small = xl_range(first_row, 0, first_row + 1, last_col)
+    if not (isinstance(table, dict) and table.get("range") == small and table.get("a_range") == small
+            and table.get("autofilter", small) == small and not table.get("totals_row_shown")):
+        raise ToolkitError("master.table", f"{what}: unexpected xlsxwriter table record {sorted(table)}",
+                           "สร้างตารางในไฟล์รวมไม่ได้ (xlsxwriter รุ่นที่ไม่รองรับ)")
+    whole = xl_range(first_row, 0, last_row, last_col)
+    table["range"] = table["a_range"] = whole
+    if "autofilter" in table:
+        table["autofilter"] = whole
 
 
 def _cell(value: Any) -> Any:
@@ -153,6 +185,8 @@ def write_master(data: MasterData, path: Path) -> Path:
     w.book.set_properties({"created": _created(data)})  # same ledger, same bytes
     summary = w.book.add_worksheet("Summary")
     sheets: dict[str, Any] = {}
+    # where each flagged row lands (only rows a flag links to are remembered, not every row)
+    linked = {(f["submission"], f["sheet_key"], f["excel_row"]) for f in data.flags}
     row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
     w.table("Submissions", _SUBMISSIONS,
             [{**s.__dict__, "outcome": " / ".join(OUTCOME_LABELS[s.outcome]), "held": bool(s.held),
@@ -161,7 +195,8 @@ def write_master(data: MasterData, path: Path) -> Path:
         rows = data.sheets.get(key, [])
         sheets[name] = w.table(name, _consolidated_columns(key), rows)
         for i, r in enumerate(rows):
-            row_of[(r["submission"], key, r["excel_row"])] = (name, i + 3)
+            if (r["submission"], key, r["excel_row"]) in linked:
+                row_of[(r["submission"], key, r["excel_row"])] = (name, i + 3)
     # KPI quarters are shown through KPIResults, which carries every quarter's claimed result.
     kpi_rows = [{**r, "status": " / ".join(STATUS_LABELS[r["status"]]), "trend": TREND_LABELS[r["trend"]]}
                 for r in data.kpi_results]

@@ -1,0 +1,48 @@
+"""The master's tables added without xlsxwriter's per-cell overlap bookkeeping (master.add_table_alone)
+give the same file as the plain ``add_table``, and each table covers every row."""
+
+import zipfile
+
+import openpyxl
+import pytest
+
+from tests.builders import make_return
+from toolkit.collect import collect
+from toolkit.merge import master
+from toolkit.merge.consolidate import build_master_data
+from toolkit.config import DEFAULT_SETTINGS
+from toolkit.ledger import Ledger
+
+
+def _plain_add_table(ws, first_row, last_row, last_col, options, what):
+    master.check(ws.add_table(first_row, 0, last_row, last_col, options), what)
+
+
+@pytest.fixture
+def merged(ws, ref):
+    for k in range(3):
+        make_return(ws.inbox, f"r{k}.xlsx")
+    collect(ws, None, ref, ws.catalogue(), received_at=lambda p: "2021-04-10T09:00:00")
+    with Ledger(ws.ledger_path) as ledger:
+        return build_master_data(ledger, ws.catalogue(), ref, DEFAULT_SETTINGS)
+
+
+def test_the_master_is_the_same_file_as_with_plain_add_table(merged, tmp_path, monkeypatch):
+    light = master.write_master(merged, tmp_path / "light.xlsx")
+    monkeypatch.setattr(master, "add_table_alone", _plain_add_table)
+    plain = master.write_master(merged, tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(light) as a, zipfile.ZipFile(plain) as b:
+        assert a.namelist() == b.namelist()
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+        assert any("tables/table" in n for n in a.namelist())
+
+
+def test_each_consolidated_table_spans_its_rows(merged, tmp_path):
+    assert len(merged.sheets["progress"]) >= 2  # a table longer than the one added first
+    book = openpyxl.load_workbook(master.write_master(merged, tmp_path / "m.xlsx"))
+    for key, name in master.MASTER_SHEETS.items():
+        sheet = book[name]
+        [table] = sheet.tables.values()
+        n = len(merged.sheets[key])
+        last_col = openpyxl.utils.get_column_letter(len(master._consolidated_columns(key)))
+        assert table.ref == f"A2:{last_col}{max(n, 1) + 2}" and sheet.max_row == n + 2, name
