@@ -8,12 +8,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from defusedxml import ElementTree
+from openpyxl.utils import coordinate_to_tuple
 
 from tests.builders import PROJECT, make_return, set_cell, small_catalogue
 from tests.office import convert, needs_office
 from toolkit.diff import CellChange, FlagChange, ReturnDiff
 from toolkit.feedback import CHANGES_SHEET, ISSUES_SHEET, write_feedback, write_feedback_openpyxl
-from toolkit.feedback_patch import CannotPatch, patch_feedback
+from toolkit.feedback_patch import MAIN_NS, CannotPatch, patch_feedback
 from toolkit.findings import FileReport, make_finding
 from toolkit.ledger.store import Submission
 from toolkit.validate.run import validate_file
@@ -25,6 +27,8 @@ KPIS = "ตัวชี้วัด (KPIs)"
 def _broken(book, cells):
     set_cell(book, cells, ("progress", f"{PROJECT}#3", "progress_pct"), 150)
     set_cell(book, cells, ("projects", PROJECT, "budget_used"), 0)
+    book[PROJECTS]["AB4"] = "หมายเหตุ / note"  # notes typed beside and far below the table
+    book[PROJECTS]["A600"] = "ตรวจแล้ว"
 
 
 def _load(path: Path) -> openpyxl.Workbook:
@@ -36,7 +40,8 @@ def _load(path: Path) -> openpyxl.Workbook:
 @pytest.fixture(scope="module")
 def case(tmp_path_factory, ref) -> tuple[Path, FileReport]:
     """A return with real findings plus warnings and errors on three sheets, on a cell already flagged,
-    on an absent cell of an existing row and on an absent row; one value is formula-like."""
+    on absent cells before and after existing ones, on absent rows between and after existing ones; one
+    value is formula-like."""
     tmp = tmp_path_factory.mktemp("fb")
     source = make_return(tmp, "broken.xlsx", edit=_broken)
     report = validate_file(source, ref, catalogue=small_catalogue()).report
@@ -45,6 +50,8 @@ def case(tmp_path_factory, ref) -> tuple[Path, FileReport]:
              make_finding("sheet.renamed", sheet=KPIS, cell="B4", value="=HYPERLINK(\"http://x\")"),
              make_finding("value.percent-range", sheet=PROJECTS, cell="Z4", value="absent cell"),
              make_finding("sheet.renamed", sheet=PROJECTS, cell="C400", value="absent row"),
+             make_finding("sheet.renamed", sheet=PROJECTS, cell="D700", value="absent row at the end"),
+             make_finding("sheet.renamed", sheet=PROJECTS, cell="A600", value="note"),
              make_finding("sheet.renamed", sheet=PROJECTS, cell="A1", value="title")]
     report.findings.extend(extra)
     return source, report
@@ -152,6 +159,14 @@ def test_untouched_members_are_copied_byte_for_byte(both):
             assert (after[name].compress_type, after[name].compress_size, after[name].CRC) == \
                    (before[name].compress_type, before[name].compress_size, before[name].CRC)
             assert _raw(za, before[name]) == _raw(zp, after[name])
+        for name in changed:  # every rewritten part is well-formed; rows and cells stay in order
+            root = ElementTree.fromstring(zp.read(name))
+            for data in root.iter(f"{{{MAIN_NS}}}sheetData"):
+                rows = [int(r.get("r")) for r in data]
+                assert rows == sorted(set(rows)), name
+                for r in data:
+                    cols = [coordinate_to_tuple(c.get("r"))[1] for c in r]
+                    assert cols == sorted(set(cols)), (name, r.get("r"))
     flagged_sheets = {f.sheet for f in report.findings}
     assert len([n for n in changed if n.startswith("xl/worksheets/sheet")]) <= len(flagged_sheets) + 1  # + tabSelected
     assert {"xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"} <= changed
@@ -212,3 +227,20 @@ def test_a_return_saved_by_libreoffice_is_patched_like_openpyxl_would(case, tmp_
     plain = write_feedback_openpyxl(saved, report, tmp_path / "plain.xlsx", _diff(report))
     _same_as_openpyxls(patched, plain, report)
     assert convert(patched, "pdf", tmp_path / "p").stat().st_size > 1000
+
+
+def test_a_package_without_styles_goes_through_openpyxl(case, tmp_path):
+    source, report = case
+    bare = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(source) as za, zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zb:
+        for info in za.infolist():
+            data = za.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                root = ElementTree.fromstring(data)
+                data = data.replace(next(r for r in root if r.get("Type").endswith("/styles")).get("Id").encode(),
+                                    b"gone").replace(b"/styles", b"/unknown")
+            zb.writestr(info, data)
+    with pytest.raises(CannotPatch):
+        patch_feedback(bare, report, tmp_path / "patched.xlsx")
+    book = _load(write_feedback(bare, report, tmp_path / "feedback.xlsx"))
+    assert book.sheetnames[0] == ISSUES_SHEET and book[PROGRESS]["E6"].comment is not None

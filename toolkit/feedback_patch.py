@@ -270,10 +270,13 @@ _CELL = re.compile(r"<c\b([^>]*?)(/?)>")
 _R_ATTR = re.compile(r"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
 
 
+_TAB_SELECTED = re.compile(r"""\stabSelected\s*=\s*["'](?:1|true)["']""")
+
+
 def _drop_tab_selected(xml: str) -> str:
     """Remove tabSelected from the sheet's views (the feedback's Issues sheet is the selected one)."""
-    m = re.search(r"<sheetViews\b.*?(?:</sheetViews>|/>)", xml, re.S)
-    if not m or "tabSelected" not in m.group(0):
+    m = re.search(r"<sheetViews\b(?:[^>]*/>|.*?</sheetViews>)", xml, re.S)
+    if not m or not _TAB_SELECTED.search(m.group(0)):
         return xml
     views = re.sub(r"""\s+tabSelected\s*=\s*["'][^"']*["']""", "", m.group(0))
     return xml[:m.start()] + views + xml[m.end():]
@@ -554,8 +557,8 @@ def _sheet_head_has_tab_selected(zin: zipfile.ZipFile, name: str) -> bool:
             head += chunk
             if not chunk or b"</sheetViews>" in head or b"<sheetData" in head or len(head) > 1 << 20:
                 break
-    views = head.split(b"<sheetData", 1)[0]
-    return b"tabSelected" in views
+    views = head.split(b"<sheetData", 1)[0].decode("utf-8", "replace")
+    return _TAB_SELECTED.search(views) is not None
 
 
 def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "ReturnDiff | None" = None) -> Path:
