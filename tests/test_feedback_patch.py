@@ -92,11 +92,14 @@ def test_marks_links_and_sheets_match_openpyxls_path(both):
     _same_as_openpyxls(patched, plain, report)
 
 
-def _same_as_openpyxls(patched: Path, plain: Path, report: FileReport) -> None:
+def _same_as_openpyxls(patched: Path, plain: Path, report: FileReport, earlier: FileReport | None = None) -> None:
+    """Both paths' workbooks agree cell by cell; comments sit on exactly the flagged cells (this round's,
+    and ``earlier``'s ones kept from a feedback workbook sent back)."""
     p, o = _load(patched), _load(plain)
-    assert p.sheetnames == o.sheetnames and p.sheetnames[:2] == [ISSUES_SHEET, CHANGES_SHEET]
-    assert p.active.title == ISSUES_SHEET
-    assert [ws.title for ws in p.worksheets if ws.sheet_view.tabSelected] == [ISSUES_SHEET]
+    issues_title, changes_title = p.sheetnames[:2]
+    assert p.sheetnames == o.sheetnames and issues_title.startswith(ISSUES_SHEET)
+    assert p.active.title == issues_title
+    assert [ws.title for ws in p.worksheets if ws.sheet_view.tabSelected] == [issues_title]
     marked = set()
     for ws in p.worksheets[2:]:
         wo = o[ws.title]
@@ -105,11 +108,12 @@ def _same_as_openpyxls(patched: Path, plain: Path, report: FileReport) -> None:
             assert _mark(ws[ref]) == _mark(wo[ref]), (ws.title, ref)
             if ws[ref].comment:
                 marked.add((ws.title, ref))
-    assert marked == {(f.sheet, f.cell) for f in report.findings if f.cell and f.sheet in p.sheetnames}
+    assert marked == {(f.sheet, f.cell) for f in report.findings + (earlier.findings if earlier else [])
+                      if f.cell and f.sheet in p.sheetnames}
     assert _mark(p[PROGRESS]["E6"])[1] == "00FFC7CE"  # the error's fill wins over the warning's
     assert _mark(p[PROJECTS]["C400"])[:2] == ("solid", "00FFEB9C")
     assert "[value.percent-range]" in p[PROJECTS]["Z4"].comment.text
-    for title in (ISSUES_SHEET, CHANGES_SHEET):
+    for title in (issues_title, changes_title):
         rows_p = [[(_value(c.value), c.hyperlink.location if c.hyperlink else None, c.font.b, c.fill.fgColor.rgb)
                    for c in r] for r in p[title].iter_rows()]
         rows_o = [[(_value(c.value), c.hyperlink.location if c.hyperlink else None, c.font.b, c.fill.fgColor.rgb)
@@ -117,7 +121,7 @@ def _same_as_openpyxls(patched: Path, plain: Path, report: FileReport) -> None:
         assert rows_p == rows_o, title
         assert [p[title].column_dimensions[k].width for k in "ABCDEFG"] == \
                [o[title].column_dimensions[k].width for k in "ABCDEFG"]
-    issues = p[ISSUES_SHEET]
+    issues = p[issues_title]
     links = [issues.cell(r, 4).hyperlink.location for r in range(3, 3 + len(report.findings))]
     assert links == [f"'{f.sheet}'!{f.cell}" for f in report.findings]
     formula = next(r for r in issues.iter_rows(min_row=3) if r[2].value == KPIS)[4]
@@ -180,20 +184,30 @@ def _raw(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return z.fp.read(info.compress_size)
 
 
-def test_write_feedback_patches_and_falls_back_to_openpyxl(case, tmp_path):
+def test_last_rounds_feedback_workbook_sent_back_is_patched_like_openpyxl_would(case, tmp_path):
+    """The agency fixes the feedback workbook in place and sends it back: its comments (one of them on a cell
+    flagged again, one on a cell no longer flagged) and its Issues and Changes sheets are already there."""
     source, report = case
-    first = write_feedback(source, report, tmp_path / "first.xlsx")
+    first = write_feedback(source, report, tmp_path / "first.xlsx", _diff(report))
     with zipfile.ZipFile(source) as za, zipfile.ZipFile(first) as zp:
-        assert za.read("xl/theme/theme1.xml") == zp.read("xl/theme/theme1.xml")
+        assert za.read("xl/theme/theme1.xml") == zp.read("xl/theme/theme1.xml")  # written by the patcher
         assert any(n.endswith(".vml") for n in zp.namelist())
-    # the feedback workbook sent back as it is: comments and an Issues sheet already there
-    with pytest.raises(CannotPatch):
-        patch_feedback(first, report, tmp_path / "again.xlsx")
-    assert not list(tmp_path.glob(".again*"))  # nothing half-written left behind
-    again = _load(write_feedback(first, report, tmp_path / "again.xlsx"))
-    assert again.sheetnames[0] == ISSUES_SHEET + "1"  # openpyxl's path, as before: the new list beside the old
-    assert again[PROGRESS]["E6"].comment is not None
+    again = FileReport(report.file, findings=[f for f in report.findings if (f.sheet, f.cell) != (PROJECTS, "A600")])
+    patched = patch_feedback(first, again, tmp_path / "patched.xlsx", _diff(again))
+    plain = write_feedback_openpyxl(first, again, tmp_path / "plain.xlsx", _diff(again))
+    assert _load(patched).sheetnames[:2] == [ISSUES_SHEET + "1", CHANGES_SHEET + "1"]  # as openpyxl names them
+    _same_as_openpyxls(patched, plain, again, report)  # A600 keeps last round's comment, as on openpyxl's path
+    assert convert_if_office(patched, tmp_path)
+
+
+def convert_if_office(path: Path, tmp_path: Path) -> bool:
+    return needs_office.args[0] or convert(path, "pdf", tmp_path / "pdf").stat().st_size > 1000
+
+
+def test_unreadable_source_gives_no_feedback(case, tmp_path):
+    _, report = case
     assert write_feedback(tmp_path / "missing.xlsx", report, tmp_path / "none.xlsx") is None
+    assert not list(tmp_path.iterdir())
 
 
 def test_control_characters_are_dropped_and_text_stays_text(case, tmp_path):

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
+from openpyxl.workbook.child import avoid_duplicate_name
 from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.xml.functions import tostring
 
@@ -330,11 +331,12 @@ def _new_cell(ref: str, styles: Styles, severity: str) -> str:
     return f'<c r="{ref}" s="{styles.marked(0, severity)}"/>'
 
 
-def patch_sheet(xml: str, marks: dict[str, str], styles: Styles, drawing_rid: str) -> str:
+def patch_sheet(xml: str, marks: dict[str, str], styles: Styles, drawing_rid: str | None) -> str:
     """Mark each cell of ``marks`` (address -> severity), creating absent cells and rows, and add the
-    ``<legacyDrawing>`` for the comments at its schema position."""
-    if not re.search(r"<worksheet\b", xml) or re.search(r"<legacyDrawing\b", xml):
-        raise CannotPatch("prefixed worksheet or one with a legacy drawing already")
+    ``<legacyDrawing>`` for the comments at its schema position (``drawing_rid`` None: the sheet has
+    its comments' drawing already)."""
+    if not re.search(r"<worksheet\b", xml) or bool(re.search(r"<legacyDrawing\b", xml)) != (drawing_rid is None):
+        raise CannotPatch("prefixed worksheet, or a legacy drawing where none was expected (or none)")
     sm = re.search(r"<sheetData\b[^>]*?(/?)>", xml)
     if not sm:
         raise CannotPatch("no sheetData")
@@ -372,7 +374,7 @@ def patch_sheet(xml: str, marks: dict[str, str], styles: Styles, drawing_rid: st
     for r in pending:
         edits.append((data_end, data_end, _patch_row(f'<row r="{r}"/>', r, by_row[r], styles, sev[r])))
     # where <legacyDrawing> goes: before the first top-level child that must follow it
-    insert_at = None
+    insert_at = None if drawing_rid else -1
     pos = after
     while insert_at is None:  # top-level children only: each one's content is skipped to its end tag
         t = _TAG.search(xml, pos)
@@ -394,7 +396,8 @@ def patch_sheet(xml: str, marks: dict[str, str], styles: Styles, drawing_rid: st
         drawing = f'<legacyDrawing {prefix.group(1)}:id="{drawing_rid}"/>'
     else:
         drawing = f'<legacyDrawing xmlns:r="{REL_NS}" r:id="{drawing_rid}"/>'
-    edits.append((insert_at, insert_at, drawing))
+    if drawing_rid:
+        edits.append((insert_at, insert_at, drawing))
     pieces, pos = [], 0
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1])):
         pieces += [xml[pos:start], text]
@@ -423,15 +426,24 @@ def _grow_dimension(xml: str, marks: dict[str, str]) -> str:
     return xml[:m.start()] + _set_attr(m.group(0), "ref", new) + xml[m.end():]
 
 
-def comments_parts(notes: dict[str, str]) -> tuple[bytes, bytes]:
-    """The comments part and its VML drawing, made by openpyxl's own writer classes."""
-    records = []
-    for ref in sorted(notes, key=_split_ref):
+def comments_parts(notes: dict[str, str], existing: bytes | None = None) -> tuple[bytes, bytes]:
+    """The comments part and its VML drawing, made by openpyxl's own writer classes. ``existing``: the
+    sheet's comments part; its comments are kept (a new note replaces one on the same cell) and the
+    drawing is made anew, as openpyxl's load + save does."""
+    records: dict[str, CommentRecord] = {}
+    if existing is not None:
+        old = CommentSheet.from_tree(ElementTree.fromstring(existing))
+        authors = old.authors.author
+        for rec in old.commentList:
+            rec.author = authors[rec.authorId] if rec.authorId < len(authors) else ""
+            _split_ref(rec.ref)
+            records[rec.ref] = rec
+    for ref in notes:
         rec = CommentRecord(ref=ref, author=AUTHOR)
         rec.text.t = _text(notes[ref])
         rec.width, rec.height = 320, 160
-        records.append(rec)
-    cs = CommentSheet.from_comments(records)
+        records[ref] = rec
+    cs = CommentSheet.from_comments([records[ref] for ref in sorted(records, key=_split_ref)])
     return tostring(cs.to_tree()), cs.write_shapes(None)
 
 
@@ -590,8 +602,6 @@ def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "R
             sheets.append((el.get("name"), _resolve(wb_part, rel["Target"]), rel.get("Type"), int(el.get("sheetId"))))
         sheet_part = {n: p for n, p, _, _ in sheets}
         sheet_type = {n: t for n, _, t, _ in sheets}
-        if ISSUES_SHEET in sheet_part or (changes is not None and CHANGES_SHEET in sheet_part):
-            raise CannotPatch("feedback sheets already present")
         styles_part = next((_resolve(wb_part, r["Target"]) for r in wb_rels.values()
                             if r.get("Type") == _RT + "styles"), None)
         if styles_part is None or styles_part not in names:
@@ -620,11 +630,15 @@ def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "R
             rels_name = _rels_name(part)
             rels_xml = zin.read(rels_name) if rels_name in names else None
             rels = _rel_targets(rels_xml) if rels_xml is not None else []
-            if any(r.get("Type") in (_RT + "comments", _RT + "vmlDrawing") for r in rels):
-                raise CannotPatch("sheet has comments or VML already")
+            text = {ref: "\n".join(t)[:3000] for ref, t in notes[sheet].items()}
+            old = _existing_comments(zin, part, rels, names)
+            if old is not None:  # e.g. last round's feedback workbook sent back: its comments are kept
+                comments_name, vml_name = old
+                changed[comments_name], changed[vml_name] = comments_parts(text, zin.read(comments_name))
+                changed[part] = patch_sheet(_decode(zin.read(part)), sheet_marks, styles, None).encode("utf-8")
+                continue
             taken = {r["Id"] for r in rels}
             vml_rid, comments_rid = _free_id(taken), _free_id(taken)
-            text = {ref: "\n".join(t)[:3000] for ref, t in notes[sheet].items()}
             comments_xml, vml = comments_parts(text)
             comments_name = _free_part(names, "xl/comments/comment{0}.xml")
             vml_name = _free_part(names, "xl/drawings/commentsDrawing{0}.vml")
@@ -641,9 +655,11 @@ def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "R
 
         # the new first sheets
         names_set = set(sheet_part)
-        new_sheets = [(ISSUES_SHEET, issues_sheet(report, names_set, styles))]
+        titles = list(sheet_part)
+        titles.insert(0, avoid_duplicate_name(titles, ISSUES_SHEET))  # "…1" beside an old one, as openpyxl
+        new_sheets = [(titles[0], issues_sheet(report, names_set, styles))]
         if changes is not None:
-            new_sheets.append((CHANGES_SHEET, changes_sheet(changes, names_set, styles)))
+            new_sheets.append((avoid_duplicate_name(titles, CHANGES_SHEET), changes_sheet(changes, names_set, styles)))
         taken = set(wb_rels)
         next_id = max([s[3] for s in sheets] + [0]) + 1
         sheet_elems, wb_new_rels = [], []
@@ -683,6 +699,30 @@ def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "R
             raise
     commit(tmp, out_path)
     return out_path
+
+
+def _existing_comments(zin: zipfile.ZipFile, part: str, rels: list[dict[str, str]],
+                       names: set[str]) -> tuple[str, str] | None:
+    """(comments part, VML part) of a sheet that has plain comments already; None when it has neither;
+    CannotPatch for threaded comments or a VML drawing holding anything but comment boxes."""
+    kinds = {}
+    for r in rels:
+        t = r.get("Type", "")
+        if "threadedComment" in t or (t in (_RT + "comments", _RT + "vmlDrawing") and t in kinds):
+            raise CannotPatch("threaded or repeated comments")
+        if t in (_RT + "comments", _RT + "vmlDrawing"):
+            if r.get("TargetMode") == "External":
+                raise CannotPatch("external comments")
+            kinds[t] = _resolve(part, r["Target"])
+    if not kinds:
+        return None
+    comments, vml = kinds.get(_RT + "comments"), kinds.get(_RT + "vmlDrawing")
+    if comments not in names or vml not in names:
+        raise CannotPatch("comments without their drawing (or the reverse)")
+    shapes = re.findall(r"<(?:\w+:)?shape\b([^>]*)>", zin.read(vml).decode("latin-1"))
+    if any("#_x0000_t202" not in s for s in shapes):
+        raise CannotPatch("the drawing holds more than comments")
+    return comments, vml
 
 
 def _patch_workbook(xml: str, sheet_elems: str, inserted: int) -> str:
