@@ -46,3 +46,22 @@ def test_each_consolidated_table_spans_its_rows(merged, tmp_path):
         n = len(merged.sheets[key])
         last_col = openpyxl.utils.get_column_letter(len(master._consolidated_columns(key)))
         assert table.ref == f"A2:{last_col}{max(n, 1) + 2}" and sheet.max_row == n + 2, name
+
+
+def test_consolidated_rows_read_like_the_dicts_they_replace(merged):
+    from schemas import SHEETS_BY_KEY
+    from toolkit.merge.consolidate import Row
+
+    rows = merged.sheets["progress"]
+    assert rows and all(type(r) is Row for r in rows)
+    row = rows[0]
+    plain = dict(row)
+    assert list(plain)[:9] == ["round", "agency", "agency_name", "source_file", "submission", "excel_row",
+                               "archived_path", "source_sheet", "source_range"]
+    assert list(plain)[9:] == [c.key for c in SHEETS_BY_KEY["progress"].columns]
+    assert row == plain and {**row} == plain and len(row) == len(plain)
+    assert row["agency"] == row.get("agency") == plain["agency"] and "agency" in row
+    assert row.get("no such column") is None and row.get("no such column", 7) == 7 and "no such column" not in row
+    with pytest.raises(KeyError):
+        row["no such column"]
+    assert len({id(r.key_index) for r in rows}) == 1  # one key index shared by the sheet's rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 from schemas import SHEETS
 from toolkit.calendar import Round
@@ -29,7 +29,7 @@ class MasterData:
     rounds: list[str]
     summary: list[dict[str, Any]] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
-    sheets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sheets: dict[str, list[Row]] = field(default_factory=dict)
     kpi_results: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     #: the day lateness was judged on
@@ -48,6 +48,41 @@ def _as_date(text: Any) -> Any:
 
 
 _SHEET_KEYS = {spec.sheet_name: spec.key for spec in SHEETS}
+#: what each consolidated row carries before its sheet's columns: where it came from
+_LINEAGE_KEYS = ("round", "agency", "agency_name", "source_file", "submission", "excel_row", "archived_path",
+                 "source_sheet", "source_range")
+
+
+class Row(Mapping[str, Any]):
+    """One consolidated row, read like a dict (``row["agency"]``, ``row.get("disbursed")``). Its values
+    are a tuple and the keys' positions are shared by every row of the sheet: a dict per row took
+    ~1 KB more, which at a national scale (hundreds of thousands of rows) was hundreds of MB."""
+
+    __slots__ = ("key_index", "cells")
+
+    def __init__(self, key_index: dict[str, int], cells: tuple[Any, ...]) -> None:
+        #: key -> position in ``cells``; one dict shared by every row of a sheet
+        self.key_index = key_index
+        self.cells = cells
+
+    def __getitem__(self, key: str) -> Any:
+        return self.cells[self.key_index[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self.key_index.get(key)
+        return default if i is None else self.cells[i]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.key_index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.key_index)
+
+    def __len__(self) -> int:
+        return len(self.key_index)
+
+    def __repr__(self) -> str:
+        return f"Row({dict(self)!r})"
 
 
 def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings,
@@ -64,20 +99,25 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     # consolidated sheets, each row with its lineage (archived file, sheet, cells) ---------------
     sources = Sources(ledger)
     for spec in SHEETS:
-        rows = []
+        rows: list[Row] = []
+        index = {k: i for i, k in enumerate(dict.fromkeys([*_LINEAGE_KEYS, *(c.key for c in spec.columns)]))}
+        lineage = [index[k] for k in _LINEAGE_KEYS]
+        columns = [(index[c.key], c.key, c.kind == "status", c.vocab or "", c.kind == "date") for c in spec.columns]
+        width = len(index)
         for s in accepted:
+            src = sources.of(s.id, spec.key)
+            name = names.get(s.agency, "")
             for excel_row, values in ledger.rows(s.id, spec.key):
-                src = sources.of(s.id, spec.key)
-                row = {"round": s.round, "agency": s.agency, "agency_name": names.get(s.agency, ""),
-                       "source_file": s.original_name, "submission": s.id, "excel_row": excel_row,
-                       "archived_path": s.archived_path, "source_sheet": src.sheet_name,
-                       "source_range": src.row_range(excel_row)}
-                for col in spec.columns:
-                    value = values.get(col.key)
-                    if col.kind == "status" and value:
-                        value = ref.status_label(col.vocab or "", value)
-                    row[col.key] = _as_date(value) if col.kind == "date" else value
-                rows.append(row)
+                cells: list[Any] = [None] * width
+                for i, value in zip(lineage, (s.round, s.agency, name, s.original_name, s.id, excel_row,
+                                              s.archived_path, src.sheet_name, src.row_range(excel_row))):
+                    cells[i] = value
+                for i, key, status, vocab, is_date in columns:  # in order: a repeated key keeps the last, as in a dict
+                    value = values.get(key)
+                    if status and value:
+                        value = ref.status_label(vocab, value)
+                    cells[i] = _as_date(value) if is_date else value
+                rows.append(Row(index, tuple(cells)))
         data.sheets[spec.key] = rows
 
     # KPI results: per KPI, the latest accepted round of its fiscal year ---------------------

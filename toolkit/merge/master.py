@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
 
@@ -12,7 +12,7 @@ from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
 from toolkit.errors import ToolkitError
 from toolkit.layout import BE_DATE_FORMAT
-from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData
+from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, Row
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
@@ -94,7 +94,7 @@ class _Writer:
         self.link = self.book.add_format({**base, "font_color": "#0563C1", "underline": 1})
         self.title = self.book.add_format({**base, "bold": True, "font_size": 18})
 
-    def table(self, name: str, columns: list[tuple[str, str, str, str]], rows: list[dict[str, Any]],
+    def table(self, name: str, columns: list[tuple[str, str, str, str]], rows: Sequence[Mapping[str, Any]],
               start_row: int = 0, ws: Any = None, configure: bool = True) -> Any:
         """Thai header row, then an Excel table whose header is the English row."""
         alone = ws is None and start_row == 0  # the only table on a sheet of its own
@@ -116,9 +116,19 @@ class _Writer:
                               self.fmt.get(kind, self.plain) if by_column else None)
         ws.set_row(start_row, 36)
         keys = [key for key, *_ in columns]
+        key_index: dict[str, int] | None = None
+        at: list[int | None] = []
         for r, row in enumerate(rows, start=start_row + 2):
             if by_column:
-                check(ws.write_row(r, 0, [_cell(row.get(key)) for key in keys]), f"write row {r} of {name}")
+                if type(row) is Row:  # a consolidated row: its cells by position, worked out once per sheet
+                    if row.key_index is not key_index:
+                        key_index = row.key_index
+                        at = [key_index.get(key) for key in keys]
+                    cells = row.cells
+                    values = [None if i is None else _cell(cells[i]) for i in at]
+                else:
+                    values = [_cell(row.get(key)) for key in keys]
+                check(ws.write_row(r, 0, values), f"write row {r} of {name}")
                 continue
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
