@@ -107,8 +107,9 @@ def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool:
 
 class FeedbackLater:
     """Feedback workbooks written in background workers while collect checks and records the next
-    files (openpyxl takes ~1 s per workbook). ``finish()`` waits for them all and fills in each
-    result's ``feedback``; every workbook is still written atomically (``toolkit.atomic``)."""
+    files (~35 ms of CPU per workbook patched, ~1 s where openpyxl's load + save is the fallback).
+    ``finish()`` waits for them all and fills in each result's ``feedback``; every workbook is still
+    written atomically (``toolkit.atomic``)."""
 
     def __init__(self, pool: WorkerPool | None = None) -> None:
         limits = pool.limits if pool is not None else shared_pool().limits

@@ -6,7 +6,8 @@ comments), ``styles.xml`` (new fills, fonts and cell formats appended), the work
 active tab, shifted ``localSheetId``), its relationships and the content types; the comments and their
 VML drawing are produced by openpyxl's own classes. Anything this module does not understand raises
 :class:`CannotPatch` and :func:`toolkit.feedback.write_feedback` falls back to openpyxl's load + save, so
-the result is never worse than before; ~20x less CPU than load + save on a bench return."""
+the result is never worse than before. CPU per feedback workbook on a bench return (~117 KB, ~2,800 data
+validations): ~35 ms instead of ~1.0-1.2 s for load + save."""
 
 from __future__ import annotations
 
