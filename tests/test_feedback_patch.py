@@ -258,3 +258,20 @@ def test_a_package_without_styles_goes_through_openpyxl(case, tmp_path):
         patch_feedback(bare, report, tmp_path / "patched.xlsx")
     book = _load(write_feedback(bare, report, tmp_path / "feedback.xlsx"))
     assert book.sheetnames[0] == ISSUES_SHEET and book[PROGRESS]["E6"].comment is not None
+
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+
+
+@needs_corpus
+def test_a_macro_workbook_goes_through_openpyxl_which_drops_the_macros(tmp_path):
+    source = CORPUS / "calamine__vba.xlsm"
+    report = FileReport(source.name, findings=[make_finding("sheet.renamed", sheet=_load(source).sheetnames[0],
+                                                            cell="B2", value="x")])
+    with pytest.raises(CannotPatch):
+        patch_feedback(source, report, tmp_path / "patched.xlsx")
+    written = write_feedback(source, report, tmp_path / "feedback.xlsx")
+    with zipfile.ZipFile(written) as z:
+        assert not any("vba" in n.lower() for n in z.namelist())
+        assert b"macroEnabled" not in z.read("[Content_Types].xml")

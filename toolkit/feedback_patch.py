@@ -37,6 +37,7 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _RT = REL_NS + "/"
 _CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 AUTHOR = "สยป. ตรวจสอบ"
@@ -609,6 +610,9 @@ def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "R
             raise CannotPatch("no styles part")
         styles = Styles(_decode(zin.read(styles_part)))
         ct_xml = _decode(zin.read("[Content_Types].xml"))
+        types = {el.get("PartName", "").lower(): el.get("ContentType") for el in ElementTree.fromstring(ct_xml.encode())}
+        if types.get("/" + wb_part.lower()) != _CT_WORKBOOK or any("vbaproject" in n.lower() for n in names):
+            raise CannotPatch("macro-enabled or template workbook: openpyxl drops the macros and writes an .xlsx")
 
         # offending cells, grouped per sheet as openpyxl's path does
         marks: dict[str, dict[str, str]] = {}
