@@ -74,7 +74,7 @@ def test_the_workbook_read_equals_converting_its_rows_one_dict_at_a_time(tmp_pat
 def test_the_cache_gives_the_same_catalogue_and_spares_the_workbook(tmp_path, monkeypatch):
     import toolkit.catalogue as catalogue_module
 
-    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json"
+    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json.zlib"
     plain = read_catalogue(path)
     first = read_catalogue(path, cache=cache)  # reads the workbook, keeps the result
     assert cache.exists() and _same(first, plain)
@@ -87,7 +87,7 @@ def test_the_cache_gives_the_same_catalogue_and_spares_the_workbook(tmp_path, mo
 
 
 def test_a_changed_workbook_is_read_again(tmp_path):
-    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json"
+    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json.zlib"
     cat = read_catalogue(path, cache=cache)
     code = next(iter(cat.projects))
     cat.projects[code] = replace(cat.projects[code], name_th="ชื่อใหม่ของโครงการ", steps=cat.projects[code].steps)
@@ -104,7 +104,7 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, damage):
 
     from toolkit import catalogue_cache
 
-    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json"
+    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json.zlib"
     plain = read_catalogue(path)
     read_catalogue(path, cache=cache)
     good = cache.read_bytes()
@@ -130,7 +130,7 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, damage):
 def test_the_reference_check_runs_on_a_cached_catalogue(tmp_path):
     cat = small_catalogue()
     cat.kpis[LEVEL_KPI] = replace(cat.kpis[LEVEL_KPI], unit="bananas")
-    path, cache = write_catalogue(cat, tmp_path / "catalogue.xlsx"), tmp_path / ".catalogue-cache.json"
+    path, cache = write_catalogue(cat, tmp_path / "catalogue.xlsx"), tmp_path / ".catalogue-cache.json.zlib"
     for _ in range(2):  # the second time from the cache
         with pytest.raises(CatalogueError) as info:
             read_catalogue(path, cache=cache)

@@ -68,7 +68,7 @@ class Workspace:
     @property
     def catalogue_cache_path(self) -> Path:
         """The parsed catalogue, kept while catalogue.xlsx is unchanged (toolkit.catalogue_cache)."""
-        return self.root / ".catalogue-cache.json"
+        return self.root / ".catalogue-cache.json.zlib"
 
     def catalogue(self) -> Catalogue:
         return read_catalogue(self.catalogue_path, cache=self.catalogue_cache_path)
