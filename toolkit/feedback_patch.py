@@ -133,8 +133,10 @@ def _free_id(taken: set[str]) -> str:
 
 
 def _free_part(names: set[str], pattern: str) -> str:
+    """A part name not in the package yet (part names compare case-insensitively in OPC)."""
+    taken = {n.lower() for n in names}
     n = 1
-    while pattern.format(n) in names:
+    while pattern.format(n).lower() in taken:
         n += 1
     names.add(pattern.format(n))
     return pattern.format(n)
