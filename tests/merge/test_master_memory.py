@@ -2,6 +2,7 @@
 give the same file as the plain ``add_table``, and each table covers every row."""
 
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
@@ -65,3 +66,13 @@ def test_consolidated_rows_read_like_the_dicts_they_replace(merged):
     with pytest.raises(KeyError):
         row["no such column"]
     assert len({id(r.key_index) for r in rows}) == 1  # one key index shared by the sheet's rows
+
+
+def test_equal_short_texts_and_days_are_one_object_across_rows(merged):
+    rows = merged.sheets["progress"]
+    codes = [r["project_code"] for r in rows if r.get("project_code")]
+    assert len(codes) >= 2 and len(set(codes)) < len(codes)
+    for code in set(codes):
+        assert len({id(c) for c in codes if c == code}) == 1
+    days = [r["report_date"] for r in merged.sheets["progress"] if r.get("report_date")]
+    assert all(isinstance(d, date) for d in days) and len({id(d) for d in days}) == len(set(days))
