@@ -38,6 +38,16 @@ def test_the_master_is_the_same_file_as_with_plain_add_table(merged, tmp_path, m
         assert any("tables/table" in n for n in a.namelist())
 
 
+def test_the_light_path_is_taken_and_falls_back_when_xlsxwriter_differs(merged, tmp_path, monkeypatch):
+    assert master._ranges_can_be_widened()  # this xlsxwriter records a widened table as a whole one
+    light = master.write_master(merged, tmp_path / "light.xlsx")
+    monkeypatch.setattr(master, "_ranges_can_be_widened", lambda: False)
+    monkeypatch.setattr(master, "_widen", lambda *a: pytest.fail("widened although the check said no"))
+    fallback = master.write_master(merged, tmp_path / "fallback.xlsx")
+    with zipfile.ZipFile(light) as a, zipfile.ZipFile(fallback) as b:
+        assert [n for n in a.namelist() if a.read(n) != b.read(n)] == []
+
+
 def test_each_consolidated_table_spans_its_rows(merged, tmp_path):
     assert len(merged.sheets["progress"]) >= 2  # a table longer than the one added first
     book = openpyxl.load_workbook(master.write_master(merged, tmp_path / "m.xlsx"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -10,7 +11,6 @@ from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
-from toolkit.errors import ToolkitError
 from toolkit.layout import BE_DATE_FORMAT
 from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, Row
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
@@ -150,27 +150,44 @@ def add_table_alone(ws: Any, first_row: int, last_row: int, last_col: int, optio
     """``ws.add_table(first_row, 0, last_row, last_col, options)`` for a table alone on its sheet,
     without xlsxwriter's overlap bookkeeping: ``add_table`` records every cell of the range in a dict
     (``table_cells``, one entry per cell, kept until the workbook is closed: ~100 bytes a cell, over
-    half a GiB for a large master, and a few seconds). The table is added over its header and first
-    row, then its ranges are set to the whole table; the table's XML is the same
-    (tests/merge/test_master_memory.py compares it). Where xlsxwriter's table record does not look
-    as expected, the plain ``add_table`` is used."""
-    from xlsxwriter.utility import xl_range
-
-    tables = getattr(ws, "tables", None)
-    if not isinstance(tables, list) or last_row <= first_row + 1:
+    400 MB for the master of 250 returns, and seconds of CPU). The table is added over its header and
+    first row, then its ranges are set to the whole table: the table's XML is the same
+    (tests/merge/test_master_memory.py compares the files). Where this xlsxwriter's table record
+    does not come out the same that way (checked once, see ``_ranges_can_be_widened``), the plain
+    ``add_table`` is used."""
+    if last_row <= first_row + 1 or not _ranges_can_be_widened():
         check(ws.add_table(first_row, 0, last_row, last_col, options), what)
         return
     check(ws.add_table(first_row, 0, first_row + 1, last_col, options), what)
-    table = tables[-1]
-    small = xl_range(first_row, 0, first_row + 1, last_col)
-    if not (isinstance(table, dict) and table.get("range") == small and table.get("a_range") == small
-            and table.get("autofilter", small) == small and not table.get("totals_row_shown")):
-        raise ToolkitError("master.table", f"{what}: unexpected xlsxwriter table record {sorted(table)}",
-                           "สร้างตารางในไฟล์รวมไม่ได้ (xlsxwriter รุ่นที่ไม่รองรับ)")
+    _widen(ws.tables[-1], first_row, last_row, last_col)
+
+
+def _widen(table: dict[str, Any], first_row: int, last_row: int, last_col: int) -> None:
+    from xlsxwriter.utility import xl_range
+
     whole = xl_range(first_row, 0, last_row, last_col)
     table["range"] = table["a_range"] = whole
-    if "autofilter" in table:
+    if table.get("autofilter"):
         table["autofilter"] = whole
+
+
+@lru_cache(maxsize=None)
+def _ranges_can_be_widened() -> bool:
+    """Whether a table added small and widened is recorded as the same table added whole (in this
+    version of xlsxwriter), on two scratch worksheets."""
+    try:
+        from xlsxwriter.sharedstrings import SharedStringTable
+        from xlsxwriter.worksheet import Worksheet
+
+        whole, small = Worksheet(), Worksheet()
+        whole.str_table = small.str_table = SharedStringTable()
+        options = {"columns": [{"header": "a"}, {"header": "b"}], "style": "Table Style Light 9", "name": "t_probe"}
+        if whole.add_table(1, 0, 6, 1, dict(options)) != 0 or small.add_table(1, 0, 2, 1, dict(options)) != 0:
+            return False
+        _widen(small.tables[-1], 1, 6, 1)
+        return bool(whole.tables == small.tables)
+    except Exception:  # another xlsxwriter: take the plain path
+        return False
 
 
 def _cell(value: Any) -> Any:
