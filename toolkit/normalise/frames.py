@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -55,21 +56,11 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
                   statuses: dict[tuple[str, str], str | None]) -> tuple[list[object], list[int]]:
     """``_parse`` down one column: (parsed values, positions of the unreadable ones). Plain numbers in
     number columns and labels already seen in status columns skip the general path."""
-    out: list[object] = []
-    bad: list[int] = []
     kind = col.kind
     if kind in ("number", "money") or (kind == "percent" and not any(percent)):
-        for i, value in enumerate(values):
-            if type(value) is int or (type(value) is float and value == value):
-                out.append(float(value))
-                continue
-            try:
-                out.append(_parse(col, value, ref, False, date_1904))
-            except Unreadable:
-                bad.append(i)
-                out.append(None)
-        return out, bad
+        return _parse_each(col, values, percent, ref, date_1904, _plain_number)
     if kind == "status":
+        out: list[object] = []
         vocab = col.vocab or ""
         for value in values:
             text = clean_text(value)
@@ -80,36 +71,47 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
             if key not in statuses:
                 statuses[key] = ref.match_status(vocab, text)
             out.append(statuses[key] or text)
-        return out, bad
+        return out, []
     if kind in ("text", "longtext"):
         texts = [clean_text(value) for value in values]
-        return [None if text in EMPTY_TOKENS else text for text in texts], bad
+        return [None if text in EMPTY_TOKENS else text for text in texts], []
     if kind == "code":
-        return [normalise_code(value) or None for value in values], bad
+        return [normalise_code(value) or None for value in values], []
     if kind == "int":
-        for i, value in enumerate(values):
-            if type(value) is int:
-                out.append(float(value))
-                continue
-            try:
-                out.append(_parse(col, value, ref, False, date_1904))
-            except Unreadable:
-                bad.append(i)
-                out.append(None)
-        return out, bad
+        return _parse_each(col, values, percent, ref, date_1904, _plain_int)
     if kind == "date":
-        lo, hi = DATE_YEARS
-        for i, value in enumerate(values):
-            if type(value) is datetime and lo <= value.year <= hi:  # a real date cell (calamine gives datetimes)
-                out.append(pd.Timestamp(value.date()))
-                continue
-            try:
-                out.append(_parse(col, value, ref, False, date_1904))
-            except Unreadable:
-                bad.append(i)
-                out.append(None)
-        return out, bad
+        return _parse_each(col, values, percent, ref, date_1904, _plain_date)
+    return _parse_each(col, values, percent, ref, date_1904, None)
+
+
+#: what a fast path returns for a value it leaves to ``_parse``
+_SLOW = object()
+
+
+def _plain_number(value: object) -> object:
+    return float(value) if type(value) is int or (type(value) is float and value == value) else _SLOW
+
+
+def _plain_int(value: object) -> object:
+    return float(value) if type(value) is int else _SLOW
+
+
+def _plain_date(value: object) -> object:
+    lo, hi = DATE_YEARS  # a real date cell (calamine gives datetimes)
+    return pd.Timestamp(value.date()) if type(value) is datetime and lo <= value.year <= hi else _SLOW
+
+
+def _parse_each(col: Column, values: list[object], percent: list[bool], ref: Reference, date_1904: bool,
+                fast: Callable[[object], object] | None) -> tuple[list[object], list[int]]:
+    """``_parse`` each value, after ``fast`` (if any) had its try: (values, positions unreadable)."""
+    out: list[object] = []
+    bad: list[int] = []
     for i, value in enumerate(values):
+        if fast is not None:
+            quick = fast(value)
+            if quick is not _SLOW:
+                out.append(quick)
+                continue
         try:
             out.append(_parse(col, value, ref, percent[i], date_1904))
         except Unreadable:
