@@ -432,20 +432,9 @@ def _scan_whole_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: 
         sheet = SheetScan(name)  # a worksheet no relationship points to: still checked
     if _plain_cells(data, limits, sheet, percent_styles):
         return True
-    # exactly what the streaming scan does on the chunks it would read (the text and DTD checks passed,
-    # so a refusal from here is the one the streaming scan would raise first)
-    state, tail = _RowState(), b""
-    for start in range(0, len(data), _CHUNK):
-        chunk = tail + data[start:start + _CHUNK]
-        end = _scan_cells(chunk, name, limits, sheet, percent_styles, state)
-        tail = chunk[end:]
-        if len(tail) > 1024:
-            opens = list(_CELL_OPEN.finditer(tail))
-            tail = tail[opens[-1].start():] if opens else tail[-1024:]
-        if len(tail) > limits.max_cell_xml_bytes:
-            raise IntakeRejected("intake.hostile-xml", f"{name} has a cell of more than {limits.max_cell_xml_bytes:,} bytes")
-    if tail:
-        _scan_cells(tail, name, limits, sheet, percent_styles, state)
+    # the streaming scan itself, on the bytes already read (its text and DTD checks pass again, so a
+    # refusal from here is the one it would raise first)
+    _scan_member(io.BytesIO(data), name, limits, sheet, percent_styles)
     return True
 
 
