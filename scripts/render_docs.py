@@ -41,6 +41,18 @@ def _page_png(pdf: Path, page: int, out: Path, dpi: int = 110) -> None:
     print(f"{out}.png  (page {page})")
 
 
+def _render_pages(soffice: str, source: Path, work: Path, wanted: dict[str, str], prefix: str) -> int:
+    """docs/<prefix>-<key>.png of the first page of ``source`` whose text holds each marker."""
+    pdf, text = _pdf(soffice, source, work)
+    for key, marker in wanted.items():
+        page = next((i + 1 for i, t in enumerate(text) if marker in t), None)
+        if page is None:
+            print(f"no page of the {prefix} shows {key}", file=sys.stderr)
+            return 1
+        _page_png(pdf, page, DOCS / f"{prefix}-{key}")
+    return 0
+
+
 def render_master(soffice: str) -> int:
     """docs/master-summary.png and docs/master-flags.png from the demo workspace."""
     from toolkit.demo.run import run_demo
@@ -65,14 +77,7 @@ def render_master(soffice: str) -> int:
                 if flag:
                     record_decision(ledger, flag["flag_id"], decision, note, "วรมณี", "2564-11-02", flag["value"])
         master = merge_workspace(ws, load_reference()).path
-        pdf, text = _pdf(soffice, master, work)
-        for name, marker in (("summary", "Reporting summary"), ("flags", "Flag id")):
-            page = next((i + 1 for i, t in enumerate(text) if marker in t), None)
-            if page is None:
-                print(f"no page of the master shows {name}", file=sys.stderr)
-                return 1
-            _page_png(pdf, page, DOCS / f"master-{name}")
-    return 0
+        return _render_pages(soffice, master, work, {"summary": "Reporting summary", "flags": "Flag id"}, "master")
 
 
 def render_templates(soffice: str) -> int:
@@ -80,16 +85,9 @@ def render_templates(soffice: str) -> int:
         work = Path(tmp)
         template = generate_template(Catalogue.from_csv_folder(SAMPLE_DIR), load_reference(), AGENCY,
                                      Round.parse(ROUND), work).path
-        pdf, text = _pdf(soffice, template, work)
         wanted = {"instructions": "Project and KPI progress return"}
         wanted.update({spec.key: f"/ {spec.en} —" for spec in SHEETS})
-        for key, marker in wanted.items():
-            page = next((i + 1 for i, t in enumerate(text) if marker in t), None)
-            if page is None:
-                print(f"no page shows {key}", file=sys.stderr)
-                return 1
-            _page_png(pdf, page, DOCS / f"template-{key}")
-    return 0
+        return _render_pages(soffice, template, work, wanted, "template")
 
 
 def main() -> int:
