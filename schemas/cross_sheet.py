@@ -15,7 +15,7 @@ import pandas as pd
 from toolkit.expected import unit_key
 from toolkit.normalise.values import squash as _squash
 from toolkit.validate.org_names import org_names, unknown_units
-from toolkit.validate.view import Row, sort_rows
+from toolkit.validate.view import Row, sort_rows, present as _present
 
 if TYPE_CHECKING:
     from toolkit.findings import Finding
@@ -28,14 +28,6 @@ CROSS_RULES: list[CrossRule] = []
 def cross_rule(fn: CrossRule) -> CrossRule:
     CROSS_RULES.append(fn)
     return fn
-
-
-_NaT = pd.NaT
-
-
-def _present(x: object) -> bool:
-    """Not None, NaN or NaT (``x != x`` only for NaN among floats)."""
-    return x is not None and x is not _NaT and not (isinstance(x, float) and x != x)
 
 
 def _by_project(v: "ReturnView", key: str, order: str) -> list[tuple[str, list[Row]]]:

@@ -3,7 +3,6 @@ return, so that rules loop over dicts instead of pandas rows), and a way to repo
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,21 +24,25 @@ _THAI_DIGIT = re.compile("[\u0e50-\u0e59]")
 Row = tuple[int, dict[str, Any]]
 
 
-def _missing(x: object) -> bool:
-    return x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+_NaT = pd.NaT  # looked up once: rules call ``present`` for every cell they read
+
+
+def present(x: object) -> bool:
+    """Not None, NaN or NaT (``x != x`` only for NaN among floats)."""
+    return x is not None and x is not _NaT and not (isinstance(x, float) and x != x)
 
 
 def sort_rows(rows: list[Row], column: str) -> list[Row]:
     """``rows`` in the order ``DataFrame.sort_values(column)`` puts them: the present values sorted,
     the missing ones last. Ties are ordered by numpy's quicksort (not stable) as pandas orders them."""
-    present = [r for r in rows if not _missing(r[1][column])]
-    missing = [r for r in rows if _missing(r[1][column])]
-    values = [r[1][column] for r in present]
+    filled = [r for r in rows if present(r[1][column])]
+    missing = [r for r in rows if not present(r[1][column])]
+    values = [r[1][column] for r in filled]
     if len(set(values)) == len(values):  # no ties: every sort gives the same order
         order = sorted(range(len(values)), key=values.__getitem__)
     else:
         order = np.asarray(values, dtype=float).argsort(kind="quicksort").tolist()
-    return [present[i] for i in order] + missing
+    return [filled[i] for i in order] + missing
 
 
 @dataclass
@@ -88,7 +91,7 @@ class ReturnView:
             grouped: dict[Any, list[Row]] = {}
             for row in self.rows(key):
                 value = row[1][by]
-                if not _missing(value):
+                if present(value):
                     grouped.setdefault(value, []).append(row)
             return [(str(value), sort_rows(rows, order)) for value, rows in grouped.items()]
         return self._once(("groups", key, by, order), build)
