@@ -10,7 +10,8 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Callable, TypeVar
 
 from toolkit.calendar import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_ABBR
 
@@ -33,6 +34,18 @@ _MEMO_SIZE = 1 << 14
 _SPACES = re.compile(r"[ \t]+")
 _WHITE = re.compile(r"\s+")
 _NUMBER_NOISE = re.compile(r"(บาท|ร้อยละ|%|\.-$|\s)")
+_T = TypeVar("_T")
+
+
+def _remember_short_texts(fn: Callable[[object], _T]) -> Callable[[object], _T]:
+    """``fn`` of one value, its results for texts of at most ``MEMO_MAX_CHARS`` remembered (only
+    ``str`` values: 1, 1.0 and True never share an entry)."""
+    memo = lru_cache(maxsize=_MEMO_SIZE)(fn)
+
+    @wraps(fn)
+    def call(value: object) -> _T:
+        return memo(value) if type(value) is str and len(value) <= MEMO_MAX_CHARS else fn(value)
+    return call
 
 
 #: a tone mark typed before the upper vowel it sits on (น่ี for นี่): Unicode does not reorder these.
@@ -60,7 +73,7 @@ def clean_text(value: object) -> str:
     """NFC and Thai normalisation, no zero-width characters, no non-breaking spaces, runs of spaces
     folded, trimmed."""
     if type(value) is str:
-        return _clean_memo(value) if len(value) <= MEMO_MAX_CHARS else _clean(value)
+        return _clean(value)
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -68,6 +81,7 @@ def clean_text(value: object) -> str:
     return _clean(str(value))
 
 
+@_remember_short_texts
 def _clean(text: str) -> str:
     if text.isascii() and "_x000D_" not in text and "\t" not in text and "  " not in text:
         return text.strip()  # nothing below would change it but the trimming
@@ -79,19 +93,10 @@ def _clean(text: str) -> str:
     return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
 
 
-_clean_memo = lru_cache(maxsize=_MEMO_SIZE)(_clean)
-
-
+@_remember_short_texts
 def squash(value: object) -> str:
     """For comparing labels: cleaned, without any white space, lower case."""
-    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
-        return _squash_memo(value)
     return _WHITE.sub("", clean_text(value)).lower()
-
-
-@lru_cache(maxsize=_MEMO_SIZE)
-def _squash_memo(text: str) -> str:
-    return _WHITE.sub("", clean_text(text)).lower()
 
 
 def is_empty(value: object) -> bool:
@@ -113,11 +118,10 @@ def parse_number(value: object, percent_format: bool = False) -> float | None:
         if isinstance(value, float) and math.isnan(value):
             return None
         return float(value) * (100.0 if percent_format else 1.0)
-    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
-        return _number_memo(value)
     return _number_from_text(value)
 
 
+@_remember_short_texts
 def _number_from_text(value: object) -> float | None:
     text = clean_text(value)
     if text in EMPTY_TOKENS:
@@ -134,8 +138,6 @@ def _number_from_text(value: object) -> float | None:
         raise Unreadable(str(value))
     return number
 
-
-_number_memo = lru_cache(maxsize=_MEMO_SIZE)(_number_from_text)
 
 
 def _month_from_name(name: str) -> int | None:
@@ -192,11 +194,10 @@ def _parse_date(value: object, date_1904: bool) -> date | None:
         if day.year > 2400:  # 26/10/2563 typed where Excel read it as the year 2563: a BE serial
             return _safe_date(day.year - BE_OFFSET, day.month, day.day, value)
         return day
-    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
-        return _date_memo(value)
     return _date_from_text(value)
 
 
+@_remember_short_texts
 def _date_from_text(value: object) -> date | None:
     text = thai_digits_to_ascii(clean_text(value))
     if text in EMPTY_TOKENS:
@@ -217,8 +218,6 @@ def _date_from_text(value: object) -> date | None:
     raise Unreadable(str(value))
 
 
-_date_memo = lru_cache(maxsize=_MEMO_SIZE)(_date_from_text)
-
 
 def parse_int(value: object) -> int | None:
     number = parse_number(value)
@@ -229,17 +228,9 @@ def parse_int(value: object) -> int | None:
     return int(number)
 
 
+@_remember_short_texts
 def normalise_code(value: object) -> str:
     """Codes keep their leading zeros; Thai digits and stray spaces are removed."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if type(value) is str and len(value) <= MEMO_MAX_CHARS:
-        return _code_memo(value)
-    return _code(value)
-
-
-def _code(value: object) -> str:
     return _WHITE.sub("", thai_digits_to_ascii(clean_text(value)))
-
-
-_code_memo = lru_cache(maxsize=_MEMO_SIZE)(_code)
