@@ -18,11 +18,11 @@ from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
 from toolkit.read.accounting import RunAccount, account_run
-from toolkit.read.isolate import BackgroundTasks, Outcome, TaskError, WorkerFailure, WorkerPool, shared_pool
+from toolkit.read.isolate import (BackgroundTasks, Outcome, TaskError, WorkerFailure, WorkerPool, check_in_worker,
+                                  shared_pool, stage_result, unpack)
 from toolkit.read.stage import FileJob, StageResult, check_chunk, check_file
 from toolkit.reference import Reference
 from toolkit.timing import Timings, absorb, stage
-from toolkit.validate.run import ParsedReturn
 from toolkit.workspace import Workspace
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".html", ".htm", ""}
@@ -76,17 +76,8 @@ def _parse(job: FileJob, ref: Reference, catalogue: Catalogue, settings: Setting
     """The file's stage result: ``staged`` when collect already ran it (in parallel), else run now in
     an isolated worker. A worker that crashed, ran out of memory or time gives a named rejection."""
     if staged is None:
-        staged = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=catalogue, settings=settings))
-    result, error, peak = ((staged.result, staged.error, staged.peak_rss) if isinstance(staged, Outcome)
-                           else (*staged, 0))
-    if isinstance(error, WorkerFailure):
-        report = FileReport(file=job.display_name)
-        report.findings.append(make_finding(error.code, detail=error.message_en))
-        return StageResult(ParsedReturn(report), 0, getattr(staged, "seconds", 0.0), error.peak_rss)
-    if error is not None:
-        raise error
-    result.peak_rss = result.peak_rss or peak
-    return result
+        return check_in_worker(job, ref=ref, catalogue=catalogue, settings=settings, pool=pool)
+    return stage_result(staged, job.display_name)
 
 
 def _refused_whole(report: FileReport) -> bool:
@@ -96,7 +87,7 @@ def _refused_whole(report: FileReport) -> bool:
 
 
 def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool: WorkerPool | None) -> Path | None:
-    """The annotated copy, written by openpyxl in a time- and memory-limited worker."""
+    """The annotated copy, written in a time- and memory-limited worker."""
     if _refused_whole(report):
         return None
     try:
@@ -267,7 +258,7 @@ def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
     chunks = [range(k, min(k + size, len(jobs))) for k in range(0, len(jobs), size)]
     outcomes = runner.map(check_chunk, [[jobs[j] for j in chunk] for chunk in chunks], **shared)
     for chunk, outcome in zip(chunks, outcomes):
-        result, error, peak = _unpack(outcome)
+        result, error, peak = unpack(outcome)
         if error is None and isinstance(result, list) and len(result) == len(chunk):
             for j, one in zip(chunk, result):
                 yield index[j], Outcome(one, None, peak, one.seconds)
@@ -280,9 +271,3 @@ def chunk_size(files: int, workers: int, most: int = CHUNK_FILES) -> int:
     """Files per task: up to ``most``, but small enough that every worker gets at least two tasks
     (so recording in order overlaps checking)."""
     return max(1, min(most, -(-files // (2 * max(1, workers)))))
-
-
-def _unpack(outcome: Any) -> tuple[Any, BaseException | None, int]:
-    if isinstance(outcome, Outcome):
-        return outcome.result, outcome.error, outcome.peak_rss
-    return (*outcome, 0)

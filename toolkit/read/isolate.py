@@ -115,20 +115,16 @@ def _main_not_reimported() -> Iterator[None]:
     """Workers need only importable modules; without this, a spawn/forkserver child re-runs the parent's
     main script (all of it, when the script has no ``if __name__ == "__main__"`` guard)."""
     with _starting:
-        yield from _main_hidden()
-
-
-def _main_hidden() -> Iterator[None]:
-    main = sys.modules.get("__main__")
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
-    try:
-        if main is not None:
-            main.__dict__.pop("__file__", None)
-            main.__dict__["__spec__"] = None
-        yield
-    finally:
-        for key, value in saved.items():
-            main.__dict__[key] = value  # type: ignore[union-attr]
+        main = sys.modules.get("__main__")
+        saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+        try:
+            if main is not None:
+                main.__dict__.pop("__file__", None)
+                main.__dict__["__spec__"] = None
+            yield
+        finally:
+            for key, value in saved.items():
+                main.__dict__[key] = value  # type: ignore[union-attr]
 
 
 class _Worker:
@@ -391,21 +387,39 @@ def _close_shared() -> None:
         _shared.close()
 
 
+def unpack(outcome: Any) -> tuple[Any, BaseException | None, int]:
+    """(result, error, peak memory) of a pool's ``Outcome`` or an executor's ``(result, error)`` pair."""
+    if isinstance(outcome, Outcome):
+        return outcome.result, outcome.error, outcome.peak_rss
+    return (*outcome, 0)
+
+
+def stage_result(outcome: Any, display_name: str) -> Any:
+    """The per-file stage's ``StageResult`` from its outcome in a worker (``unpack``'s forms). A worker
+    that crashed, ran out of memory or time gives a StageResult whose report holds that named
+    rejection; a bug raises."""
+    from toolkit.findings import FileReport, make_finding
+    from toolkit.read.stage import StageResult
+    from toolkit.validate.run import ParsedReturn
+
+    result, error, peak = unpack(outcome)
+    if isinstance(error, WorkerFailure):
+        report = FileReport(file=display_name)
+        report.findings.append(make_finding(error.code, detail=error.message_en))
+        return StageResult(ParsedReturn(report), 0, getattr(outcome, "seconds", 0.0), error.peak_rss)
+    if error is not None:
+        raise error
+    result.peak_rss = result.peak_rss or peak
+    return result
+
+
 def check_in_worker(job: Any, *, ref: Any, catalogue: Any = None, settings: Any = None,
                     pool: WorkerPool | None = None) -> Any:
-    """``check_file(job)`` in an isolated worker (``toolkit validate``'s path). A worker that crashed, ran
-    out of memory or time gives a StageResult whose report holds that named rejection; a bug raises."""
+    """``check_file(job)`` in an isolated worker (``toolkit validate``'s path), as ``stage_result``
+    gives it."""
     from toolkit.config import DEFAULT_SETTINGS
-    from toolkit.findings import FileReport, make_finding
-    from toolkit.read.stage import StageResult, check_file
-    from toolkit.validate.run import ParsedReturn
+    from toolkit.read.stage import check_file
 
     outcome = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=catalogue,
                                                settings=settings or DEFAULT_SETTINGS))
-    if isinstance(outcome.error, WorkerFailure):
-        report = FileReport(file=job.display_name)
-        report.findings.append(make_finding(outcome.error.code, detail=outcome.error.message_en))
-        return StageResult(ParsedReturn(report), 0, outcome.seconds, outcome.peak_rss)
-    if outcome.error is not None:
-        raise outcome.error
-    return outcome.result
+    return stage_result(outcome, job.display_name)
