@@ -303,12 +303,13 @@ def read_catalogue(path: Path, cache: Path | None = None) -> Catalogue:
     if not path.exists():
         raise CatalogueError("catalogue.missing", f"catalogue {path} not found", f"ไม่พบไฟล์ {path}")
     from toolkit import catalogue_cache
+    from toolkit.digest import sha256_of
 
-    digest = catalogue_cache.file_digest(path) if cache is not None else ""
+    digest = sha256_of(path) if cache is not None else ""
     catalogue = catalogue_cache.load(cache, digest) if cache is not None else None
     if catalogue is None:
         catalogue = Catalogue.from_records(_tables_from_workbook(path))
-        if cache is not None and catalogue_cache.file_digest(path) == digest:  # not changed while read
+        if cache is not None and sha256_of(path) == digest:  # not changed while read
             catalogue_cache.store(cache, digest, catalogue)
     from toolkit.reference import load_reference
 

@@ -9,7 +9,6 @@ workbook is read instead) and replaced. Written atomically (toolkit.atomic)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from dataclasses import fields
@@ -24,15 +23,6 @@ if TYPE_CHECKING:
 
 #: bump when the meaning of a stored value changes without the field layout changing
 VERSION = 1
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of the file's bytes (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _layout() -> dict[str, list[list[str]]]:
@@ -81,12 +71,7 @@ def loads(data: bytes, digest: str) -> "Catalogue | None":
                     row[i] = date.fromisoformat(row[i])
             records.append(record_type(*row))
         built[name] = records
-    catalogue = Catalogue({a.agency_code: a for a in built["Agencies"]},
-                          {p.project_code: p for p in built["Projects"]},
-                          {k.kpi_code: k for k in built["KPIs"]})
-    for step in built["PlanSteps"]:  # stored project by project, each project's steps in order
-        catalogue.projects[step.project_code].steps.append(step)
-    return catalogue
+    return Catalogue.from_records(built)
 
 
 def load(cache: Path, digest: str) -> "Catalogue | None":

@@ -3,7 +3,6 @@ One bad file never stops the batch."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 from toolkit.atomic import atomic_copy
 from toolkit.catalogue import Catalogue
 from toolkit.config import DEFAULT_SETTINGS, Settings
+from toolkit.digest import sha256_of
 from toolkit.diff import resubmission_changes
 from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, make_finding
@@ -49,14 +49,6 @@ class CollectRun(list):
     """The results of one collect run (a list of CollectResult) and its ``account``."""
 
     account: RunAccount | None = None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def inbox_files(ws: Workspace) -> list[Path]:
