@@ -16,7 +16,7 @@ from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, Row
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
-from toolkit.template.xlsx import EXCEL_MAX_STRING, check, new_workbook, write_value
+from toolkit.template.xlsx import check, fit_text, new_workbook, write_value
 
 MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "PlanSteps", "kpis": "KPIs"}
 DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
@@ -196,8 +196,7 @@ def _cell(value: Any) -> Any:
         return "ใช่ / yes" if value else ""
     if value is None or isinstance(value, (int, float, date)):
         return None if isinstance(value, float) and value != value else value
-    text = str(value)
-    return text if len(text) <= EXCEL_MAX_STRING else text[: EXCEL_MAX_STRING - 1] + "…"
+    return fit_text(str(value))
 
 
 def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:

@@ -32,6 +32,11 @@ def check(result: Any, what: str) -> Any:
     return result
 
 
+def fit_text(text: str) -> str:
+    """``text`` as one cell can hold it: cut to Excel's 32,767 characters, the cut marked "…"."""
+    return text if len(text) <= EXCEL_MAX_STRING else text[: EXCEL_MAX_STRING - 1] + "…"
+
+
 def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, date_fmt: Any = None) -> None:
     """Write a typed value at 0-based (row, col). Strings are always written as strings."""
     if value is None or (isinstance(value, float) and value != value):
@@ -45,7 +50,4 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Any, date_fm
             value = datetime(value.year, value.month, value.day)
         check(ws.write_datetime(row, col, value, date_fmt or fmt), f"write date at {row},{col}")
     else:
-        text = str(value)
-        if len(text) > EXCEL_MAX_STRING:
-            text = text[: EXCEL_MAX_STRING - 1] + "…"
-        check(ws.write_string(row, col, text, fmt), f"write string at {row},{col}")
+        check(ws.write_string(row, col, fit_text(str(value)), fmt), f"write string at {row},{col}")
