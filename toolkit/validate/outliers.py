@@ -53,6 +53,12 @@ class Spread:
         return self.median - threshold * self.scale, self.median + threshold * self.scale
 
 
+#: the scale of a normal sample from its MAD (divided by this) and, when the MAD is 0, from its mean
+#: absolute deviation (multiplied by this): the two ways ``robust_spread`` measures spread
+_MAD_SCALE = 0.6745
+_MEAN_DEVIATION_SCALE = 1.253314
+
+
 def robust_spread(sample: Iterable[float]) -> Spread | None:
     """Median and MAD-based scale of ``sample`` (0 when every value is the same); None for no values."""
     values = [float(x) for x in sample]
@@ -62,8 +68,8 @@ def robust_spread(sample: Iterable[float]) -> Spread | None:
     deviations = [abs(x - median) for x in values]
     mad = statistics.median(deviations)
     if mad > 0:
-        return Spread(median, mad / 0.6745, len(values))
-    return Spread(median, 1.253314 * statistics.fmean(deviations), len(values))
+        return Spread(median, mad / _MAD_SCALE, len(values))
+    return Spread(median, _MEAN_DEVIATION_SCALE * statistics.fmean(deviations), len(values))
 
 
 @dataclass(frozen=True)
@@ -261,7 +267,7 @@ def leave_one_out_spreads(values: list[float]) -> list[Spread]:
         for i in members:
             mad = _median_without(sorted_dev, bisect.bisect_left(sorted_dev, deviations[i]))
             if mad > 0:
-                out[i] = Spread(median, mad / 0.6745, n - 1)
+                out[i] = Spread(median, mad / _MAD_SCALE, n - 1)
                 continue
             if exact_total is None:  # fmean = fsum / n, and fsum is the exact sum correctly rounded
                 finite = all(math.isfinite(d) for d in deviations)
@@ -270,7 +276,7 @@ def leave_one_out_spreads(values: list[float]) -> list[Spread]:
                 out[i] = robust_spread(x for j, x in enumerate(values) if j != i)
                 continue
             mean = float(exact_total - Fraction(deviations[i])) / (n - 1)
-            out[i] = Spread(median, 1.253314 * mean, n - 1)
+            out[i] = Spread(median, _MEAN_DEVIATION_SCALE * mean, n - 1)
     return out  # type: ignore[return-value]
 
 
