@@ -24,9 +24,39 @@ CHANGES_SHEET = "เทียบครั้งก่อน (Changes)"
 _KIND = {"changed": "แก้ไข / changed", "added": "เพิ่ม / added", "removed": "ลบ / removed"}
 _CHANGES_HEAD = ("แผ่นงาน / Sheet", "ช่อง / Cell", "รายการ / Item", "คอลัมน์ / Column", "ครั้งก่อน / Before",
                  "ครั้งนี้ / Now", "การเปลี่ยนแปลง / Change")
-_FILL = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+#: what both writers (this one and ``toolkit.feedback_patch``) put in the feedback workbook
+AUTHOR = "สยป. ตรวจสอบ"
+COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "resolved": "C6EFCE", "link": "0563C1"}
+ISSUES_WIDTHS = (7, 16, 26, 8, 20, 60, 60, 28)
+CHANGES_WIDTHS = (26, 8, 22, 40, 24, 24, 18)
+_FILL = {"error": PatternFill("solid", fgColor=COLOURS["error"]), "warning": PatternFill("solid", fgColor=COLOURS["warning"])}
 _HEAD = ("ลำดับ / No.", "ระดับ / Severity", "แผ่นงาน / Sheet", "ช่อง / Cell", "ค่าที่พบ / Value",
          "รายละเอียด / Issue", "Issue (English)", "กฎ / Rule")
+
+
+def issues_title(report: FileReport) -> str:
+    """The Issues sheet's first line."""
+    return (f"ผลการตรวจไฟล์ {report.file}: ข้อผิดพลาด {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ"
+            f" / {len(report.errors)} errors, {len(report.warnings)} warnings")
+
+
+def severity_label(severity: str) -> str:
+    return "ข้อผิดพลาด / error" if severity == "error" else "คำเตือน / warning"
+
+
+def changes_titles(diff: "ReturnDiff") -> tuple[str, str]:
+    """The Changes sheet's first two lines, Thai then English."""
+    prev = diff.previous
+    return (f"เทียบกับไฟล์ที่ผ่านการตรวจครั้งก่อน {prev.original_name} (ได้รับ {prev.received_at[:10]}): "
+            f"แก้ไข {len(diff.changes)} ช่อง แก้ประเด็นได้ {len(diff.resolved)} ประเด็นใหม่ {len(diff.raised)}",
+            f"Against the previous accepted return {prev.original_name} (received {prev.received_at[:10]}): "
+            f"{len(diff.changes)} cell(s) changed, {len(diff.resolved)} flag(s) resolved, {len(diff.raised)} raised")
+
+
+def flag_groups(diff: "ReturnDiff") -> tuple[tuple[str, list, bool], ...]:
+    """(title, flags, resolved) of the Changes sheet's two lists of flags."""
+    return (("ประเด็นที่แก้ไขแล้ว / Flags resolved", diff.resolved, True),
+            ("ประเด็นใหม่ / Flags raised", diff.raised, False))
 
 
 def _as_text(row: tuple) -> None:
@@ -39,11 +69,8 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
     """A sheet listing, cell by cell, what changed against the previous accepted return, and the
     flags this file resolved and raised."""
     ws = book.create_sheet(CHANGES_SHEET, 1)
-    prev = diff.previous
-    ws.append([f"เทียบกับไฟล์ที่ผ่านการตรวจครั้งก่อน {prev.original_name} (ได้รับ {prev.received_at[:10]}): "
-               f"แก้ไข {len(diff.changes)} ช่อง แก้ประเด็นได้ {len(diff.resolved)} ประเด็นใหม่ {len(diff.raised)}"])
-    ws.append([f"Against the previous accepted return {prev.original_name} (received {prev.received_at[:10]}): "
-               f"{len(diff.changes)} cell(s) changed, {len(diff.resolved)} flag(s) resolved, {len(diff.raised)} raised"])
+    for line in changes_titles(diff):
+        ws.append([line])
     ws.append(list(_CHANGES_HEAD))
     for c in ws[3]:
         c.font = Font(bold=True)
@@ -53,9 +80,9 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
         if ch.cell and ch.sheet in book.sheetnames and ":" not in ch.cell:
             link = ws.cell(ws.max_row, 2)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(ch.sheet)}!{ch.cell}")
-            link.font = Font(color="0563C1", underline="single")
-    for title, flags, fill in (("ประเด็นที่แก้ไขแล้ว / Flags resolved", diff.resolved, PatternFill("solid", fgColor="C6EFCE")),
-                               ("ประเด็นใหม่ / Flags raised", diff.raised, None)):
+            link.font = Font(color=COLOURS["link"], underline="single")
+    for title, flags, resolved in flag_groups(diff):
+        fill = PatternFill("solid", fgColor=COLOURS["resolved"]) if resolved else None
         ws.append([])
         ws.append([f"{title}: {len(flags)}"])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
@@ -63,7 +90,7 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
             ws.append([f.sheet, f.cell, f.rule, f.message_th, f.value, f.message_en])
             _as_text(ws[ws.max_row])
             ws.cell(ws.max_row, 1).fill = fill or _FILL.get(f.severity, _FILL["warning"])
-    for col, width in zip("ABCDEFG", (26, 8, 22, 40, 24, 24, 18)):
+    for col, width in zip("ABCDEFG", CHANGES_WIDTHS):
         ws.column_dimensions[col].width = width
 
 
@@ -97,26 +124,24 @@ def write_feedback_openpyxl(source: Path, report: FileReport, out_path: Path,
             if f.severity == "error" or cell.fill.fgColor.rgb != _FILL["error"].fgColor.rgb:
                 cell.fill = _FILL[f.severity]
     for (sheet, ref), texts in notes.items():
-        comment = Comment("\n".join(texts)[:3000], "สยป. ตรวจสอบ")
+        comment = Comment("\n".join(texts)[:3000], AUTHOR)
         comment.width, comment.height = 320, 160
         book[sheet][ref].comment = comment
     ws = book.create_sheet(ISSUES_SHEET, 0)
-    ws.append([f"ผลการตรวจไฟล์ {report.file}: ข้อผิดพลาด {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ"
-               f" / {len(report.errors)} errors, {len(report.warnings)} warnings"])
+    ws.append([issues_title(report)])
     ws.append(list(_HEAD))
     for c in ws[2]:
         c.font = Font(bold=True)
     for i, f in enumerate(report.findings, start=1):
-        ws.append([i, "ข้อผิดพลาด / error" if f.severity == "error" else "คำเตือน / warning", f.sheet, f.cell,
-                   f.value, f.message_th, f.message_en, f.rule])
+        ws.append([i, severity_label(f.severity), f.sheet, f.cell, f.value, f.message_th, f.message_en, f.rule])
         row = ws.max_row
         _as_text(ws[row])
         if f.sheet in book.sheetnames and f.cell:
             link = ws.cell(row, 4)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"{quote_sheetname(f.sheet)}!{f.cell}")
-            link.font = Font(color="0563C1", underline="single")
+            link.font = Font(color=COLOURS["link"], underline="single")
         ws.cell(row, 1).fill = _FILL[f.severity]
-    for col, width in zip("ABCDEFGH", (7, 16, 26, 8, 20, 60, 60, 28)):
+    for col, width in zip("ABCDEFGH", ISSUES_WIDTHS):
         ws.column_dimensions[col].width = width
     if changes is not None:
         _write_changes(book, changes)

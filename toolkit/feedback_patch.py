@@ -27,6 +27,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter, quote_sh
 from openpyxl.xml.functions import tostring
 
 from toolkit.atomic import commit, temp_path
+from toolkit.feedback import (_CHANGES_HEAD, _HEAD, _KIND, AUTHOR, CHANGES_SHEET, CHANGES_WIDTHS, COLOURS, ISSUES_SHEET,
+                               ISSUES_WIDTHS, changes_titles, flag_groups, issues_title, severity_label)
 from toolkit.findings import FileReport
 
 if TYPE_CHECKING:
@@ -40,9 +42,8 @@ _CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshe
 _CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-AUTHOR = "สยป. ตรวจสอบ"
-_RGB = {"error": "00FFC7CE", "warning": "00FFEB9C", "resolved": "00C6EFCE"}
-_LINK_RGB = "000563C1"
+_RGB = {kind: "00" + COLOURS[kind] for kind in ("error", "warning", "resolved")}
+_LINK_RGB = "00" + COLOURS["link"]
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})$")
 #: deflate level for the parts written anew (1: a large sheet costs a third of the default's CPU)
 _LEVEL = 1
@@ -499,10 +500,8 @@ def _link(sheet: str, cell: str) -> str:
 
 
 def issues_sheet(report: FileReport, sheetnames: set[str], styles: Styles) -> bytes:
-    from toolkit.feedback import _HEAD
     ws = SheetWriter()
-    ws.append([f"ผลการตรวจไฟล์ {report.file}: ข้อผิดพลาด {len(report.errors)} รายการ คำเตือน {len(report.warnings)} รายการ"
-               f" / {len(report.errors)} errors, {len(report.warnings)} warnings"])
+    ws.append([issues_title(report)])
     ws.append(list(_HEAD), styles={i: styles.bold() for i in range(1, len(_HEAD) + 1)})
     for i, f in enumerate(report.findings, start=1):
         style = {1: styles.filled(f.severity if f.severity == "error" else "warning")}
@@ -510,19 +509,15 @@ def issues_sheet(report: FileReport, sheetnames: set[str], styles: Styles) -> by
         if f.sheet in sheetnames and f.cell:
             style[4] = styles.link()
             links[4] = _link(f.sheet, f.cell)
-        ws.append([i, "ข้อผิดพลาด / error" if f.severity == "error" else "คำเตือน / warning", f.sheet, f.cell,
-                   f.value, f.message_th, f.message_en, f.rule], style, links)
-    return ws.render((7, 16, 26, 8, 20, 60, 60, 28), selected=True)
+        ws.append([i, severity_label(f.severity), f.sheet, f.cell, f.value, f.message_th, f.message_en, f.rule],
+                  style, links)
+    return ws.render(ISSUES_WIDTHS, selected=True)
 
 
 def changes_sheet(diff: "ReturnDiff", sheetnames: set[str], styles: Styles) -> bytes:
-    from toolkit.feedback import _CHANGES_HEAD, _KIND
     ws = SheetWriter()
-    prev = diff.previous
-    ws.append([f"เทียบกับไฟล์ที่ผ่านการตรวจครั้งก่อน {prev.original_name} (ได้รับ {prev.received_at[:10]}): "
-               f"แก้ไข {len(diff.changes)} ช่อง แก้ประเด็นได้ {len(diff.resolved)} ประเด็นใหม่ {len(diff.raised)}"])
-    ws.append([f"Against the previous accepted return {prev.original_name} (received {prev.received_at[:10]}): "
-               f"{len(diff.changes)} cell(s) changed, {len(diff.resolved)} flag(s) resolved, {len(diff.raised)} raised"])
+    for line in changes_titles(diff):
+        ws.append([line])
     ws.append(list(_CHANGES_HEAD), styles={i: styles.bold() for i in range(1, len(_CHANGES_HEAD) + 1)})
     for ch in diff.changes:
         style, links = {}, {}
@@ -531,14 +526,14 @@ def changes_sheet(diff: "ReturnDiff", sheetnames: set[str], styles: Styles) -> b
             links[2] = _link(ch.sheet, ch.cell)
         ws.append([ch.sheet, ch.cell, ch.item, f"{ch.label_th} / {ch.label_en}", ch.before, ch.after, _KIND[ch.kind]],
                   style, links)
-    for title, flags, kind in (("ประเด็นที่แก้ไขแล้ว / Flags resolved", diff.resolved, "resolved"),
-                               ("ประเด็นใหม่ / Flags raised", diff.raised, None)):
+    for title, flags, resolved in flag_groups(diff):
+        kind = "resolved" if resolved else None
         ws.append([])
         ws.append([f"{title}: {len(flags)}"], styles={1: styles.bold()})
         for f in flags:
             fill = kind or (f.severity if f.severity in ("error", "warning") else "warning")
             ws.append([f.sheet, f.cell, f.rule, f.message_th, f.value, f.message_en], styles={1: styles.filled(fill)})
-    return ws.render((26, 8, 22, 40, 24, 24, 18), selected=False)
+    return ws.render(CHANGES_WIDTHS, selected=False)
 
 
 # -- the package --------------------------------------------------------------------------------------------------
@@ -580,7 +575,6 @@ def _sheet_head_has_tab_selected(zin: zipfile.ZipFile, name: str) -> bool:
 def patch_feedback(source: Path, report: FileReport, out_path: Path, changes: "ReturnDiff | None" = None) -> Path:
     """Write the feedback workbook by patching ``source``'s package; raises :class:`CannotPatch` (or any
     other error) when it cannot, leaving nothing behind."""
-    from toolkit.feedback import CHANGES_SHEET, ISSUES_SHEET
     with zipfile.ZipFile(source) as zin:
         infos = zin.infolist()
         names = {i.filename for i in infos}
