@@ -12,6 +12,7 @@ from defusedxml import ElementTree
 from openpyxl.utils import coordinate_to_tuple
 
 from tests.builders import PROJECT, make_return, set_cell, small_catalogue
+from tests.corpus import CORPUS, needs_corpus
 from tests.office import convert, needs_office
 from toolkit.diff import CellChange, FlagChange, ReturnDiff
 from toolkit.feedback import CHANGES_SHEET, ISSUES_SHEET, write_feedback, write_feedback_openpyxl
@@ -260,8 +261,6 @@ def test_a_package_without_styles_goes_through_openpyxl(case, tmp_path):
     assert book.sheetnames[0] == ISSUES_SHEET and book[PROGRESS]["E6"].comment is not None
 
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
 
 
 @needs_corpus

@@ -19,7 +19,7 @@ from toolkit.ledger import Ledger
 from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.workspace import Workspace
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+from tests.corpus import CORPUS
 LIMIT_S, LIMIT_RSS = 60.0, int(1.5 * (1 << 30))
 
 

@@ -10,8 +10,7 @@ from tests.builders import LEVEL_KPI, PROJECT, make_return, set_cell
 from toolkit.read.preflight import IntakeRejected, Limits, preflight
 from toolkit.validate.run import validate_file
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+from tests.corpus import CORPUS, needs_corpus
 
 #: corpus file -> the rule that must refuse it (others must end as a named rejection, never a crash)
 EXPECTED = {

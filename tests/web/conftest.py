@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from tests.builders import AGENCY, PROJECT, ROUND, make_return, set_cell, small_catalogue
+from tests.corpus import CORPUS  # noqa: F401  (the web tests import it from here)
 from toolkit.ledger import Ledger
 from toolkit.template.catalogue_writer import write_catalogue
 from toolkit.web.accounts import add_user
@@ -26,7 +27,6 @@ from toolkit.workspace import Workspace
 OFFICE = ("somsri", "office-pass-123")
 AUDITOR = ("wichai", "auditor-pass-456")
 OTHER_AGENCY = "1007"
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
 LEDGER_TABLES = ("submissions", "findings", "data_rows", "decisions")
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.builders import AGENCY, ROUND
+from tests.corpus import needs_corpus
 from tests.web.conftest import (AUDITOR, CORPUS, OFFICE, OTHER_AGENCY, archived_files, csrf_of, ledger_dump, login,
                                 upload)
 from toolkit.collect import collect, sha256_of
@@ -128,12 +129,11 @@ def test_oversized_uploads_are_refused_before_anything_is_kept(ws, tokens, clien
     assert not any((ws.root / "web" / "staging").iterdir())
 
 
+@needs_corpus
 @pytest.mark.parametrize("name, rule", [("apache-poi__poc-xmlbomb.xlsx", "intake.hostile-xml"),
                                         ("apache-poi__duplicate-filename.xlsx", "intake.corrupt-zip")])
 def test_hostile_files_are_archived_and_rejected_by_name_without_a_ledger_trace(ws, tokens, client, name, rule):
     path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus file {name} not installed at {CORPUS}")
     before = ledger_dump(ws)
     sha, page = _checked(client, tokens[AGENCY], path)
     assert rule in page.text and "ส่งแบบรายงาน" not in page.text and "ยังส่งไม่ได้" in page.text
