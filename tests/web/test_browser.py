@@ -74,7 +74,8 @@ def test_agency_office_and_auditor_in_a_real_browser(ws, tokens, server, tmp_pat
             assert _fix_from_feedback(feedback, broken, fixed) == ("ความก้าวหน้า (Progress)", "E9")
             page.set_input_files("input[type=file]", str(fixed))
             page.click("button:has-text('ตรวจไฟล์')")
-            page.wait_for_function("document.querySelector('#summary').innerText.includes('ส่งได้')")
+            # The old page is still shown while the new one loads; between the two there is no #summary.
+            page.wait_for_function("(document.querySelector('#summary')?.innerText ?? '').includes('ส่งได้')")
             assert "คำเตือน 1 รายการ" in page.inner_text("#summary")
             page.click("button:has-text('ส่งแบบรายงาน')")
             page.wait_for_url("**/receipt/*")
