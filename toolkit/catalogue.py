@@ -261,18 +261,30 @@ def _records_from_rows(record_type: type, header: list[str], rows: Iterable[tupl
     index = {h: j for j, h in enumerate(header)}  # a repeated key: the last column, as dict(zip()) keeps
     converters = _converters(record_type)
     columns = [(index[name], parse) for name, parse in converters if name in index]
-    positional = len(columns) == len(converters)
+    rows = list(rows)
     width = len(header)
-    records = []
-    for i, row in rows:
-        if positional and len(row) >= width:
-            try:
-                records.append(record_type(*[parse(row[j]) for j, parse in columns]))
-                continue
-            except Unreadable:
-                pass  # the slow path below names the field
-        records.append(_convert(record_type, dict(zip(header, row)), f"{prefix}{i}"))
-    return records
+    if len(columns) == len(converters) and all(len(row) >= width for _, row in rows):
+        try:
+            return list(map(record_type, *[_parse_column(parse, [row[j] for _, row in rows])
+                                           for j, parse in columns]))
+        except Unreadable:
+            pass  # the row by row path below names the row and field
+    return [_convert(record_type, dict(zip(header, row)), f"{prefix}{i}") for i, row in rows]
+
+
+def _parse_column(parse: Callable[[object], Any], values: list[object]) -> list[Any]:
+    """``parse`` of each value, each distinct text parsed once (a catalogue repeats agency codes,
+    years, units and dates down whole columns)."""
+    seen: dict[str, Any] = {}
+    out = []
+    for v in values:
+        if type(v) is str:
+            if v not in seen:
+                seen[v] = parse(v)
+            out.append(seen[v])
+        else:
+            out.append(parse(v))
+    return out
 
 
 def _tables_from_workbook(path: Path) -> dict[str, list[Any]]:

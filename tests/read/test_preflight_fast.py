@@ -27,9 +27,14 @@ def _outcome(data: bytes) -> tuple:
 
 
 def _both(data: bytes, monkeypatch) -> tuple[tuple, tuple]:
+    """(the fast path, the streaming scan), after checking that the fast path streamed in small pieces
+    (as for a member too large to read whole) agrees with the fast path on the member read whole."""
     fast = _outcome(data)
     with monkeypatch.context() as m:
-        m.setattr(pf, "_WHOLE_MEMBER_BYTES", -1)  # every member through the streaming scan
+        m.setattr(pf, "_WHOLE_MEMBER_BYTES", -1)  # every member streamed ...
+        m.setattr(pf, "_CHUNK", 4096)  # ... in pieces of a few rows
+        assert _outcome(data) == fast
+        m.setattr(pf, "_stream_plain_member", lambda *_: False)  # and only the cell-by-cell scan
         slow = _outcome(data)
     return fast, slow
 
@@ -114,6 +119,17 @@ def test_a_plain_return_takes_the_fast_path(members, monkeypatch):
     expected = _outcome(_package(members))
     monkeypatch.setattr(pf, "_scan_cells", no_cell_by_cell)
     assert _outcome(_package(members)) == expected and expected[0] == "ok"
+
+
+def test_a_plain_sheet_too_large_to_read_whole_is_streamed_through_the_fast_path(members, monkeypatch):
+    def no_cell_by_cell(*_):
+        raise AssertionError("the streaming cell scan ran on a plain sheet")
+    expected = _outcome(_package(members))
+    monkeypatch.setattr(pf, "_WHOLE_MEMBER_BYTES", -1)
+    monkeypatch.setattr(pf, "_CHUNK", 4096)
+    monkeypatch.setattr(pf, "_scan_cells", no_cell_by_cell)
+    assert _outcome(_package(members)) == expected and expected[0] == "ok"
+    assert sum(s["cells"] for s in expected[1]["sheets"]) > 200  # more than a 4 KiB piece holds
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))

@@ -16,7 +16,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import compress
 from operator import ne
 from pathlib import Path
@@ -233,8 +233,11 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
             name, state = structure.sheet_parts.get(_norm(info.filename), ("", "visible"))
             sheet = SheetScan(info.filename, name, state)
         try:
-            if info.file_size > _WHOLE_MEMBER_BYTES or not _scan_whole_member(archive, info, limits, sheet,
-                                                                               structure.percent_styles):
+            if info.file_size > _WHOLE_MEMBER_BYTES:
+                scanned = _stream_plain_member(archive, info, limits, sheet, structure.percent_styles)
+            else:
+                scanned = _scan_whole_member(archive, info, limits, sheet, structure.percent_styles)
+            if not scanned:
                 with archive.open(info) as member:
                     _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
         except zipfile.BadZipFile as exc:  # CRC mismatch or a broken member
@@ -475,18 +478,27 @@ def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: 
 
 def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     lo, hi = _cell_region(data)
+    return _count_plain(data, lo, hi, limits, sheet, percent_styles, 0) is not None
+
+
+def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int],
+                 last_value_row: int) -> int | None:
+    """Add the plain cells of ``data[lo:hi]`` to ``sheet`` (which may hold earlier cells of the same
+    part, the last of them in row ``last_value_row``); return the row of the last cell holding a value
+    (``last_value_row`` when none does), or None, with ``sheet`` untouched, when a cell is not plain
+    or lies beyond the limits."""
     if any(p.search(data, lo, hi) for p in _NOT_PLAIN):
-        return False
+        return None
     found = _PLAIN_CELL.findall(data, lo, hi)
     if not found:
-        return True
+        return last_value_row
     letters, digits, styles, typed, error, text_type, number_type, inline, formula, value, texts, other = zip(*found)
     if any(other):
-        return False
+        return None
     number = {text: _column_number(text) for text in set(letters)}
     row_number = {text: int(text) for text in set(digits)}
     if max(row_number.values()) > limits.max_row or max(number.values()) > limits.max_column:
-        return False
+        return None
     rows = list(map(row_number.__getitem__, digits))
     if any(map(bytes.isspace, texts)):
         holds = [bool(i or t.strip()) for i, t in zip(inline, texts)]
@@ -495,10 +507,14 @@ def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_
     value_rows = list(compress(rows, holds))
     if value_rows:
         value_cols = [number[text] for text in set(compress(letters, holds))]
-        sheet.cells = len(value_rows)
-        sheet.rows = sum(map(ne, value_rows, [0] + value_rows[:-1]))
-        sheet.min_row, sheet.max_row = min(value_rows), max(value_rows)
-        sheet.min_col, sheet.max_col = min(value_cols), max(value_cols)
+        box = (min(value_rows), min(value_cols), max(value_rows), max(value_cols))
+        if sheet.cells:
+            box = (min(box[0], sheet.min_row), min(box[1], sheet.min_col),
+                   max(box[2], sheet.max_row), max(box[3], sheet.max_col))
+        sheet.min_row, sheet.min_col, sheet.max_row, sheet.max_col = box
+        sheet.cells += len(value_rows)
+        sheet.rows += sum(map(ne, value_rows, [last_value_row] + value_rows[:-1]))
+        last_value_row = value_rows[-1]
     n_listed = limits.max_listed_cells
     if any(formula):
         for i in compress(range(len(found)), formula):
@@ -516,6 +532,54 @@ def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_
         for i in compress(range(len(found)), holds):
             if (number_type[i] or not typed[i]) and styles[i] and int(styles[i]) in percent_styles:
                 sheet.percent_cells.add((rows[i], number[letters[i]]))
+    return last_value_row
+
+
+def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: SheetScan | None,
+                         percent_styles: set[int]) -> bool:
+    """The fast path for a worksheet part too large to read whole (a national catalogue's sheet is
+    tens of MB): streamed, cut after each chunk's last ``</row>``, every piece counted by
+    ``_count_plain`` into a fresh scan that replaces ``sheet`` at the end. False, with ``sheet``
+    untouched, whenever the streaming scan must decide (a cell that is not plain, a DTD, too long a
+    text or row, an unreadable member); that scan then reads the member again from the start."""
+    if sheet is None:
+        return False  # not a known worksheet part: the streaming scan decides what it is
+    name = info.filename
+    counted = SheetScan(sheet.part, sheet.name, sheet.state)
+    last_value_row, carry, tail, first = 0, 0, b"", True
+    was_enabled = gc.isenabled()
+    gc.disable()  # as in _plain_cells: a tuple per cell, freed piece by piece
+    try:
+        with archive.open(info) as member:
+            while True:
+                chunk = member.read(_CHUNK)
+                if chunk:
+                    carry = _check_text_runs(chunk, carry, name, limits)
+                if first and (b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]):
+                    return False
+                first = False
+                data = tail + chunk
+                cut = len(data) if not chunk else data.rfind(b"</row>")
+                if cut == -1:
+                    if len(data) > limits.max_cell_xml_bytes:
+                        return False
+                    tail = data
+                    continue
+                cut += 0 if not chunk else len(b"</row>")
+                last = _count_plain(data, 0, cut, limits, counted, percent_styles, last_value_row)
+                if last is None:
+                    return False
+                last_value_row, tail = last, data[cut:]
+                if not chunk:
+                    break
+    except (IntakeRejected, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError):
+        return False
+    finally:
+        if was_enabled:
+            gc.enable()
+    for f in fields(SheetScan):
+        setattr(sheet, f.name, getattr(counted, f.name))
     return True
 
 
