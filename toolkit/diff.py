@@ -94,14 +94,14 @@ def _rows_by_id(ledger: Ledger, sid: int, key: str, id_columns: tuple[str, ...])
 
 def previous_accepted(ledger: Ledger, new: Submission) -> Submission | None:
     """The accepted return of the same agency and round received just before ``new``."""
-    before = [s for s in ledger.submissions() if s.agency == new.agency and s.round == new.round
-              and s.id < new.id and s.outcome != "rejected"]
+    before = [s for s in ledger.submissions_of(new.agency, new.round)
+              if s.id < new.id and s.outcome != "rejected"]
     return before[-1] if before else None
 
 
 def newest(ledger: Ledger, agency: str, round_: str) -> Submission | None:
     """The newest submission of the agency and round, held ones included."""
-    found = [s for s in ledger.submissions() if s.agency == agency and s.round == round_]
+    found = ledger.submissions_of(agency, round_)
     return found[-1] if found else None
 
 

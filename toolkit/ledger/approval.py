@@ -37,7 +37,7 @@ def _current_accepted(ledger: Ledger, agency: str, round_: str) -> Submission:
 
 def held(ledger: Ledger, agency: str, round_: str) -> list[Submission]:
     """Accepted resubmissions waiting while the round is approved, oldest first."""
-    return [s for s in ledger.submissions() if s.held and s.agency == agency and s.round == round_]
+    return [s for s in ledger.submissions_of(agency, round_) if s.held]
 
 
 def approve(ledger: Ledger, agency: str, round_: str, by: str = "", note: str = "",

@@ -194,6 +194,14 @@ class Ledger:
     def submissions(self) -> list[Submission]:
         return [Submission(**dict(r)) for r in self.db.execute("SELECT * FROM submissions ORDER BY id")]
 
+    def submissions_of(self, agency: str | None, round_: str | None) -> list[Submission]:
+        """The submissions of one agency and round (None matches a file whose agency or round could
+        not be read), in the order received, through the (agency, round) index: collect asks once
+        per file, and reading every submission each time grew with the square of the ledger."""
+        rows = self.db.execute("SELECT * FROM submissions WHERE agency IS ? AND round IS ? ORDER BY id",
+                               (agency, round_))
+        return [Submission(**dict(r)) for r in rows]
+
     def current(self) -> list[Submission]:
         """Per agency and round: the latest accepted submission, else the latest one (held ones aside)."""
         chosen: dict[tuple[str, str], Submission] = {}

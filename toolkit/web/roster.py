@@ -25,4 +25,4 @@ def known_rounds(ledger: Ledger) -> list[str]:
 
 def history(ledger: Ledger, agency: str, round_text: str) -> list[Submission]:
     """Every submission of the agency for the round, oldest first (held resubmissions included)."""
-    return [s for s in ledger.submissions() if s.agency == agency and s.round == round_text]
+    return ledger.submissions_of(agency, round_text)

@@ -67,4 +67,4 @@ def receipt_for(ledger: Ledger, submission: Submission) -> Receipt:
 
 def agency_submissions(ledger: Ledger, access: AgencyAccess) -> list[Submission]:
     """Only this link's agency and round, newest first."""
-    return [s for s in reversed(ledger.submissions()) if s.agency == access.agency and s.round == access.round]
+    return list(reversed(ledger.submissions_of(access.agency, access.round)))
