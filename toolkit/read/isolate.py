@@ -15,6 +15,7 @@ import atexit
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -85,7 +86,8 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
         fn, args, kwargs = message
         if kwargs is None:  # the shared arguments of this worker's previous task (sent once per map)
             kwargs = cached
-        elif kwargs is not cached:
+        else:
+            kwargs = pickle.loads(kwargs)  # pickled once by the parent for every worker
             # the toolkit's modules and the shared arguments (catalogue, reference) live as long as the
             # worker: out of the collector's sight, full collections stop walking them for every file
             gc.collect()
@@ -206,7 +208,8 @@ class WorkerPool:
         """``fn(job, **shared)`` for every job, up to ``size`` at a time; yields an ``Outcome`` per job
         in the jobs' order."""
         self._maps += 1
-        token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker
+        token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker,
+        blob: bytes | None = None  # pickled once for all of them (a national catalogue takes ~1.5 s)
         pending = iter(enumerate(jobs))
         busy: dict[Connection, _Worker] = {}
         done: dict[int, Outcome] = {}
@@ -222,12 +225,15 @@ class WorkerPool:
                     index, job = item
                     args = tuple(job) if _star else (job,)
                     worker = self._worker()
+                    if blob is None and worker.shared_token != token:
+                        blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
                     try:
-                        worker.conn.send((fn, args, None if worker.shared_token == token else shared))
+                        worker.conn.send((fn, args, None if worker.shared_token == token else blob))
                     except (OSError, ValueError, EOFError):  # the worker died idle: start another
                         worker.kill()
                         worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
-                        worker.conn.send((fn, args, shared))
+                        worker.conn.send((fn, args, blob if blob is not None else
+                                          pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)))
                     worker.shared_token = token
                     worker.index, worker.started = index, time.monotonic()
                     worker.deadline = worker.started + self.limits.worker_timeout_s
