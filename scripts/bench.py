@@ -43,8 +43,9 @@ if str(ROOT) not in sys.path:
 ROUND = "2564-Q4"
 FISCAL_YEAR = 2564
 #: bump when what a generated return contains changes, so stale caches are not reused
-#: (2: responsible units are paths the reference data knows, so only planted returns have findings)
-GENERATOR_VERSION = 2
+#: (2: responsible units are paths the reference data knows, so only planted returns have findings;
+#: 3: the templates' input rules cover runs of rows instead of one rule per cell)
+GENERATOR_VERSION = 3
 #: each agency-year of the sample generator gives 2 projects and one KPI: 19 of them make ~750 rows
 AGENCY_YEARS = 19
 #: every PLANTED_EVERY-th return carries planted problems (a fixed share: 10 %)

@@ -4,10 +4,12 @@ import json
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS
+from schemas.progress import PROGRESS
 from toolkit import SCHEMA_VERSION
-from toolkit.layout import BE_DATE_FORMAT, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, template_checksum
+from toolkit.layout import BE_DATE_FORMAT, END_MARKER, FIRST_DATA_ROW, HEADER_EN_ROW, HEADER_TH_ROW, META_SHEET, template_checksum
 from tests.builders import AGENCY, COUNT_KPI, LEVEL_KPI, PROJECT, ROUND, make_template
 
 
@@ -62,11 +64,28 @@ def test_prefilled_identifiers(book):
 
 
 def _validations(ws):
+    """Cell address -> the input rule that covers it."""
     out = {}
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
-            out[rng.coord] = dv
+            for row, col in rng.cells:
+                assert f"{get_column_letter(col)}{row}" not in out, "two rules on one cell"
+                out[f"{get_column_letter(col)}{row}"] = dv
     return out
+
+
+def test_input_rules_cover_every_editable_cell_a_run_of_rows_at_a_time(book):
+    ws = book["ความก้าวหน้า (Progress)"]
+    rules = _validations(ws)
+    editable = [i for i, col in enumerate(PROGRESS.columns, start=1) if col.editable]
+    last = next(r for r in range(FIRST_DATA_ROW, ws.max_row + 1) if ws.cell(r, 1).value == END_MARKER) - 1
+    assert last - FIRST_DATA_ROW >= 5
+    for row in range(FIRST_DATA_ROW, last + 1):
+        for col in editable:
+            if PROGRESS.columns[col - 1].kind in ("percent", "money", "date", "status"):
+                assert f"{get_column_letter(col)}{row}" in rules
+    # one rule per column and kind of row (pre-filled, extra), not one per cell
+    assert len(ws.data_validations.dataValidation) <= 3 * len(editable)
 
 
 def test_data_validations_type_and_bounds(book):
