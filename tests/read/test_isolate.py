@@ -56,6 +56,24 @@ def test_results_in_order_from_reused_workers(pool):
     assert 1 <= len(pids) <= 2  # no process start per task
 
 
+def slow_square(x):
+    time.sleep(0.05)
+    return x * x
+
+
+def test_a_map_driven_by_a_thread_and_a_run_from_another_share_the_pool(pool):
+    """collect draws the pool's map from a thread while its main thread may run() a re-check."""
+    import threading
+
+    mapped = []
+    thread = threading.Thread(target=lambda: mapped.extend(o.result for o in pool.map(slow_square, range(12))))
+    thread.start()
+    ran = [pool.run(square, k) for k in range(5)]
+    thread.join(30)
+    assert mapped == [x * x for x in range(12)] and ran == [k * k for k in range(5)]
+    assert len(pool._idle) <= pool.size
+
+
 def test_each_failure_is_named_and_the_batch_goes_on(pool):
     outcomes = list(pool.map(misbehave, ["ok1", "abort", "ok2", "memory", "hang", "bug", "ok3"]))
     codes = [o.error.code if isinstance(o.error, WorkerFailure) else type(o.error).__name__ if o.error else o.result

@@ -186,13 +186,17 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self.replaced = 0  # workers that died and were replaced
         self._maps = 0
+        # collect drives one map from a thread of its own while its main thread may run() a re-check:
+        # the idle workers and the map counter are shared between them
+        self._lock = threading.Lock()
 
     def _worker(self) -> _Worker:
-        while self._idle:
-            worker = self._idle.pop()
-            if worker.process.is_alive():
-                return worker
-            worker.kill()
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+                worker.kill()
         return _Worker(self._ctx, self.limits.worker_memory_bytes)
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -207,8 +211,9 @@ class WorkerPool:
             **shared: Any) -> Iterator[Outcome]:
         """``fn(job, **shared)`` for every job, up to ``size`` at a time; yields an ``Outcome`` per job
         in the jobs' order."""
-        self._maps += 1
-        token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker,
+        with self._lock:
+            self._maps += 1
+            token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker,
         blob: bytes | None = None  # pickled once for all of them (a national catalogue takes ~1.5 s)
         pending = iter(enumerate(jobs))
         busy: dict[Connection, _Worker] = {}
@@ -280,9 +285,11 @@ class WorkerPool:
             last = next((line.strip() for line in reversed(tail.splitlines()) if line.strip()), "")
             return Outcome(error=WorkerFailure("intake.parser-crashed", what + (f": {last[:160]}" if last else ""), peak),
                            peak_rss=peak, seconds=seconds)
-        if len(self._idle) < self.size:
-            self._idle.append(worker)
-        else:  # a nested run() started an extra worker: do not keep more than ``size``
+        with self._lock:
+            keep = len(self._idle) < self.size
+            if keep:
+                self._idle.append(worker)
+        if not keep:  # a nested run() started an extra worker: do not keep more than ``size``
             worker.stop()
         if status == "ok":
             return Outcome(payload, None, peak, seconds)
