@@ -470,9 +470,13 @@ def _pool_size() -> Any:
         return None
 
 
-def prepare_workspace(root: Path, n: int, seed: int, years: int, files: list[Path]) -> tuple[list[str], int]:
+def prepare_workspace(root: Path, n: int, seed: int, years: int, files: list[Path],
+                      warm: bool = True) -> tuple[list[str], int, dict[str, float] | None]:
     """A workspace in ``root`` with the catalogue of agencies 0..n and returns 0..n-1 in its inbox;
-    the inbox names of agencies 0..n and the data rows of the n returns."""
+    the inbox names of agencies 0..n, the data rows of the n returns and, with ``warm``, the time of
+    the catalogue's first read. ``warm`` reads the catalogue once here, as ``toolkit generate`` does
+    when it makes the round's templates, before any return can come back: collect then finds the
+    parsed catalogue kept in the workspace."""
     from toolkit.catalogue import Catalogue
     from toolkit.init import init_workspace
     from toolkit.template.catalogue_writer import write_catalogue
@@ -485,11 +489,17 @@ def prepare_workspace(root: Path, n: int, seed: int, years: int, files: list[Pat
         shutil.copyfile(files[i], ws.inbox / names[i])
     rows = sum(len(s.a_projects) + len(s.a_progress) + len(s.steps) + len(s.a_kpis) + len(s.a_quarters)
                for _, s in agencies[:n])
-    return names, rows
+    first_read = None
+    if warm:
+        del agencies
+        with measured(first_read := {}):
+            ws.catalogue()
+    return names, rows, first_read
 
 
 def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str | None,
-            scheduler: str | None, keep: bool, years: int = AGENCY_YEARS) -> dict[str, Any]:
+            scheduler: str | None, keep: bool, years: int = AGENCY_YEARS,
+            cold_catalogue: bool = False) -> dict[str, Any]:
     import sqlite3
 
     from toolkit import timing
@@ -507,7 +517,12 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-            names, out["rows_read"] = child.submit(prepare_workspace, root, n, seed, years, files).result()
+            names, out["rows_read"], first_read = child.submit(prepare_workspace, root, n, seed, years, files,
+                                                               not cold_catalogue).result()
+        out["catalogue_at_collect"] = "cold: never read before" if cold_catalogue else \
+            "warm: read once before, as toolkit generate does (its first read below)"
+        if first_read:
+            out["catalogue_first_read"] = first_read
         ws = Workspace.open(root)
         out["bytes_per_return"] = round(sum(f.stat().st_size for f in files[:n]) / n)
         ref = load_reference()
@@ -722,12 +737,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--agency-years", type=int, default=AGENCY_YEARS,
                    help="size of a return: agency-years of the sample generator (2 projects and a KPI each)")
     p.add_argument("--keep", action="store_true", help="keep the benchmark workspaces")
+    p.add_argument("--cold-catalogue", action="store_true",
+                   help="collect on a workspace whose catalogue was never read (by default it was read once "
+                        "before, as toolkit generate does when it makes the templates)")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # internal: one run, in a child
     args = p.parse_args(argv)
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     if args.one is not None:
         result = run_one(args.one, args.seed, args.cache, args.baseline_files, args.executor, args.scheduler, args.keep,
-                         args.agency_years)
+                         args.agency_years, args.cold_catalogue)
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         return 0
     ns = sorted({int(x) for x in args.n.split(",") if x.strip()})
@@ -744,6 +762,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd += ["--executor", args.executor] + (["--scheduler", args.scheduler] if args.scheduler else [])
         if args.keep:
             cmd.append("--keep")
+        if args.cold_catalogue:
+            cmd.append("--cold-catalogue")
         import subprocess
 
         done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
