@@ -105,7 +105,8 @@ def test_a_changed_workbook_is_read_again(tmp_path):
     assert read_catalogue(path, cache=cache).projects[code].name_th == "ชื่อใหม่ของโครงการ"
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong shape", "other layout", "directory"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong shape", "missing table", "other layout",
+                                    "directory"])
 def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, damage):
     import json
     import zlib
@@ -116,17 +117,24 @@ def test_a_damaged_cache_is_ignored_and_replaced(tmp_path, damage):
     plain = read_catalogue(path)
     read_catalogue(path, cache=cache)
     good = cache.read_bytes()
-    doc = json.loads(zlib.decompress(good))
+    head, *tables = [json.loads(line) for line in zlib.decompress(good).split(b"\n")]  # JSON lines
+
+    def write(head, tables):
+        cache.write_bytes(zlib.compress(b"\n".join(json.dumps(x).encode() for x in [head, *tables])))
+
     if damage == "garbage":
         cache.write_bytes(b"\x00not a cache at all")
     elif damage == "truncated":
         cache.write_bytes(good[: len(good) // 2])
     elif damage == "wrong shape":
-        doc["tables"]["Projects"][0] = doc["tables"]["Projects"][0][:3]
-        cache.write_bytes(zlib.compress(json.dumps(doc).encode()))
+        projects = next(t for t in tables if t[0] == "Projects")
+        projects[1][0] = projects[1][0][:3]
+        write(head, tables)
+    elif damage == "missing table":
+        write(head, tables[:-1])
     elif damage == "other layout":
-        doc["layout"]["KPIs"] = doc["layout"]["KPIs"][:-1]
-        cache.write_bytes(zlib.compress(json.dumps(doc).encode()))
+        head["layout"]["KPIs"] = head["layout"]["KPIs"][:-1]
+        write(head, tables)
     else:  # a folder where the cache should be: neither readable nor writable
         cache.unlink()
         cache.mkdir()

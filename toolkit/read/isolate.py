@@ -84,6 +84,7 @@ def _worker_main(conn: Connection, memory_bytes: int, stderr_path: str) -> None:
         if message is None:
             return
         fn, args, kwargs = message
+        message = None  # the shared arguments' pickle (~26 MB for a national catalogue) is not kept
         if kwargs is None:  # the shared arguments of this worker's previous task (sent once per map)
             kwargs = cached
         else:
