@@ -47,10 +47,7 @@ def dumps(digest: str, catalogue: "Catalogue") -> bytes:
     head = {"version": VERSION, "sha256": digest, "layout": layout}
     parts = [compressor.compress(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))]
     for name, columns in layout.items():
-        records = (catalogue.agencies.values() if name == "Agencies" else catalogue.projects.values()
-                   if name == "Projects" else catalogue.kpis.values() if name == "KPIs"
-                   else [s for p in catalogue.projects.values() for s in p.steps])
-        line = json.dumps([name, [[_plain(getattr(r, f)) for f, _ in columns] for r in records]],
+        line = json.dumps([name, [[_plain(getattr(r, f)) for f, _ in columns] for r in catalogue.records(name)]],
                           ensure_ascii=False, separators=(",", ":"))
         parts.append(compressor.compress(b"\n" + line.encode("utf-8")))
         del line
