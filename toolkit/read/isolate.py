@@ -214,8 +214,15 @@ class WorkerPool:
         in the jobs' order."""
         with self._lock:
             self._maps += 1
-            token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker,
-        blob: bytes | None = None  # pickled once for all of them (a national catalogue takes ~1.5 s)
+            token = self._maps  # shared arguments (a catalogue can be megabytes) go once to each worker
+        blob: bytes | None = None
+
+        def shared_blob() -> bytes:  # pickled once for all of them (a national catalogue takes ~1.5 s)
+            nonlocal blob
+            if blob is None:
+                blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
+            return blob
+
         pending = iter(enumerate(jobs))
         busy: dict[Connection, _Worker] = {}
         done: dict[int, Outcome] = {}
@@ -231,15 +238,12 @@ class WorkerPool:
                     index, job = item
                     args = tuple(job) if _star else (job,)
                     worker = self._worker()
-                    if blob is None and worker.shared_token != token:
-                        blob = pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
                     try:
-                        worker.conn.send((fn, args, None if worker.shared_token == token else blob))
+                        worker.conn.send((fn, args, None if worker.shared_token == token else shared_blob()))
                     except (OSError, ValueError, EOFError):  # the worker died idle: start another
                         worker.kill()
                         worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
-                        worker.conn.send((fn, args, blob if blob is not None else
-                                          pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)))
+                        worker.conn.send((fn, args, shared_blob()))
                     worker.shared_token = token
                     worker.index, worker.started = index, time.monotonic()
                     worker.deadline = worker.started + self.limits.worker_timeout_s
