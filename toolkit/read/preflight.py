@@ -570,13 +570,16 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
                     return False
                 first = False
                 data = tail + chunk
-                cut = len(data) if not chunk else data.rfind(b"</row>")
-                if cut == -1:
-                    if len(data) > limits.max_cell_xml_bytes:
-                        return False
-                    tail = data
-                    continue
-                cut += 0 if not chunk else len(b"</row>")
+                if chunk:
+                    cut = data.rfind(b"</row>")
+                    if cut == -1:  # no row ends in this piece yet: read on
+                        if len(data) > limits.max_cell_xml_bytes:
+                            return False
+                        tail = data
+                        continue
+                    cut += len(b"</row>")
+                else:  # the member's end: what is left is counted whole
+                    cut = len(data)
                 last = _count_plain(data, 0, cut, limits, counted, percent_styles, last_value_row)
                 if last is None:
                     return False
