@@ -4,10 +4,13 @@ each row's values one by one (``_jsonable`` then ``json.dumps``), which is what 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.builders import PROJECT, make_return, set_cell, small_catalogue
 from toolkit.ledger.store import _jsonable, encode_rows
@@ -47,3 +50,30 @@ def test_duplicate_rows_are_refused_as_before() -> None:
         _row_by_row({"k": frame})
     with pytest.raises(ValueError):
         encode_rows({"k": frame})
+
+
+_TEXTS = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["100%", "%s", '"', "\\", "\x00\x1f", "ก\u0e33"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_TEXTS, st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**15, 10**15),
+                          st.booleans(), st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1),
+                                                                       max_value=date(2200, 1, 1)))),
+                max_size=8))
+def test_any_values_encode_as_row_by_row(rows) -> None:
+    """Every kind of column the typed frames hold, and column names a %-format or JSON would trip on."""
+    frame = pd.DataFrame({
+        "text%s": pd.Series([r[0] for r in rows], dtype=object),
+        'a "b"': pd.Series([r[1] for r in rows], dtype="float64"),
+        "ลำดับ": pd.Series([r[2] for r in rows], dtype="int64"),
+        "flag": pd.Series([r[3] for r in rows], dtype="bool"),
+        "when": pd.Series([pd.Timestamp(r[4]) if r[4] else None for r in rows], dtype="datetime64[ns]"),
+    })
+    frame.index = pd.Index(range(4, 4 + len(rows)), name="excel_row")
+    frames = {"k": frame, "none": frame[[]]}
+    assert encode_rows(frames) == _row_by_row(frames)
+
+
+def test_a_repeated_column_keeps_its_first_place_and_last_value() -> None:
+    frame = pd.DataFrame([[1.0, "x", 2.0]], columns=["a", "b", "a"], index=[4])
+    assert encode_rows({"k": frame}) == [("k", 4, '{"a": 2.0, "b": "x"}')]
