@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from schemas.base import KINDS, Column
+from schemas.base import KINDS, Column, SheetSpec
 from toolkit.findings import Finding, make_finding
 from toolkit.normalise.values import (DATE_YEARS, EMPTY_TOKENS, Unreadable, clean_text, normalise_code, parse_date,
                                       parse_int, parse_number)
@@ -40,8 +40,7 @@ def _parse(col: Column, value: object, ref: Reference, percent_format: bool, dat
     if col.kind == "percent":
         return parse_number(value, percent_format=percent_format)
     if col.kind == "date":
-        parsed = parse_date(value, date_1904=date_1904)
-        return None if parsed is None else pd.Timestamp(parsed)
+        return parse_date(value, date_1904=date_1904)  # a date; the column becomes datetime64 at once
     if col.kind == "code":
         return normalise_code(value) or None
     text = clean_text(value)
@@ -54,81 +53,79 @@ def _parse(col: Column, value: object, ref: Reference, percent_format: bool, dat
 
 def _parse_column(col: Column, values: list[object], percent: list[bool], ref: Reference, date_1904: bool,
                   statuses: dict[tuple[str, str], str | None]) -> tuple[list[object], list[int]]:
-    """``_parse`` down one column: (parsed values, positions of the unreadable ones). Plain numbers in
-    number columns and labels already seen in status columns skip the general path."""
+    """``_parse`` down one column: (parsed values, positions of the unreadable ones). Blanks, plain
+    numbers in number columns, real dates in date columns and texts already seen in the column skip
+    the general path, without a call per value."""
     kind = col.kind
     if kind in ("number", "money") or (kind == "percent" and not any(percent)):
-        return _parse_each(col, values, percent, ref, date_1904, _plain_number)
-    if kind == "status":
-        out: list[object] = []
-        vocab = col.vocab or ""
-        for value in values:
-            text = clean_text(value)
-            if text in EMPTY_TOKENS:
-                out.append(None)
-                continue
-            key = (vocab, text)
-            if key not in statuses:
-                statuses[key] = ref.match_status(vocab, text)
-            out.append(statuses[key] or text)
-        return out, []
-    if kind in ("text", "longtext"):
-        texts = [clean_text(value) for value in values]
-        return [None if text in EMPTY_TOKENS else text for text in texts], []
-    if kind == "code":
+        quick = [float(v) if type(v) is int or (type(v) is float and v == v) else None if v is None else _SLOW
+                 for v in values]
+    elif kind == "int":
+        quick = [float(v) if type(v) is int else None if v is None else _SLOW for v in values]
+    elif kind == "date":
+        lo, hi = DATE_YEARS  # a real date cell (calamine gives datetimes)
+        quick = [v.date() if type(v) is datetime and lo <= v.year <= hi else None if v is None else _SLOW
+                 for v in values]
+    elif kind in ("text", "longtext", "status"):
+        if kind == "status":
+            vocab = col.vocab or ""
+
+            def parse(value: object) -> object:
+                text = clean_text(value)
+                if text in EMPTY_TOKENS:
+                    return None
+                key = (vocab, text)
+                if key not in statuses:
+                    statuses[key] = ref.match_status(vocab, text)
+                return statuses[key] or text
+        else:
+            def parse(value: object) -> object:
+                text = clean_text(value)
+                return None if text in EMPTY_TOKENS else text
+        # each distinct text parsed once (only texts are keys: 1, 1.0 and True would share one)
+        seen = {v: parse(v) for v in set(values) if type(v) is str}
+        return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
+    elif kind == "code":
         return [normalise_code(value) or None for value in values], []
-    if kind == "int":
-        return _parse_each(col, values, percent, ref, date_1904, _plain_int)
-    if kind == "date":
-        return _parse_each(col, values, percent, ref, date_1904, _plain_date)
-    return _parse_each(col, values, percent, ref, date_1904, None)
+    else:
+        quick = [_SLOW] * len(values)
+    bad: list[int] = []
+    if _SLOW in quick:
+        for i in [i for i, q in enumerate(quick) if q is _SLOW]:
+            try:
+                quick[i] = _parse(col, values[i], ref, percent[i], date_1904)
+            except Unreadable:
+                bad.append(i)
+                quick[i] = None
+    return quick, bad
 
 
-#: what a fast path returns for a value it leaves to ``_parse``
+#: what a fast path leaves to ``_parse``
 _SLOW = object()
 
 
-def _plain_number(value: object) -> object:
-    return float(value) if type(value) is int or (type(value) is float and value == value) else _SLOW
-
-
-def _plain_int(value: object) -> object:
-    return float(value) if type(value) is int else _SLOW
-
-
-def _plain_date(value: object) -> object:
-    lo, hi = DATE_YEARS  # a real date cell (calamine gives datetimes)
-    return pd.Timestamp(value.date()) if type(value) is datetime and lo <= value.year <= hi else _SLOW
-
-
-def _parse_each(col: Column, values: list[object], percent: list[bool], ref: Reference, date_1904: bool,
-                fast: Callable[[object], object] | None) -> tuple[list[object], list[int]]:
-    """``_parse`` each value, after ``fast`` (if any) had its try: (values, positions unreadable)."""
-    out: list[object] = []
-    bad: list[int] = []
-    for i, value in enumerate(values):
-        if fast is not None:
-            quick = fast(value)
-            if quick is not _SLOW:
-                out.append(quick)
-                continue
-        try:
-            out.append(_parse(col, value, ref, percent[i], date_1904))
-        except Unreadable:
-            bad.append(i)
-            out.append(None)
-    return out, bad
+@lru_cache(maxsize=None)
+def _column_index(spec: SheetSpec) -> pd.Index:
+    """A sheet kind's column keys as an Index, made once (frames built from it share it, and pandas
+    never changes an Index in place)."""
+    return pd.Index(spec.keys, dtype=object)
 
 
 def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False) -> tuple[SheetFrames, list[Finding]]:
     findings: list[Finding] = []
     spec = sheet.spec
-    index = pd.Index([r for r, _ in sheet.rows], name="excel_row")
+    excel_rows = np.fromiter((r for r, _ in sheet.rows), dtype=np.int64, count=len(sheet.rows))
+    index = pd.Index(excel_rows, name="excel_row")
     rows = [values for _, values in sheet.rows]
     raw_columns = {c.key: [values.get(c.key) for values in rows] for c in spec.columns}
-    raw = pd.DataFrame(raw_columns, index=index.copy(), columns=spec.keys, dtype=object)
+    # one object block filled a column at a time: a frame from a dict of lists checks every column
+    raw_cells = np.empty((len(rows), len(spec.columns)), dtype=object)
+    for j, col in enumerate(spec.columns):
+        raw_cells[:, j] = raw_columns[col.key]
+    raw = pd.DataFrame(raw_cells, index=pd.Index(excel_rows, name="excel_row"), columns=_column_index(spec),
+                       dtype=object)  # dtype given: no look for dates in each column
     statuses: dict[tuple[str, str], str | None] = {}
-    typed: dict[str, pd.Series] = {}
+    typed: dict[str, np.ndarray] = {}
     unreadable: list[tuple[int, int]] = []  # (row position, column position)
     for position, col in enumerate(spec.columns):
         percent = ([sheet.is_percent(col.key, r) for r, _ in sheet.rows] if col.kind == "percent"
@@ -136,13 +133,13 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
         parsed, bad = _parse_column(col, raw_columns[col.key], percent, ref, date_1904, statuses)
         unreadable += [(i, position) for i in bad]
         dtype = KINDS[col.kind]
-        if dtype == "datetime64[ns]":  # Timestamps and None (NaT)
-            typed[col.key] = pd.Series(parsed, index=index, dtype=dtype)
+        if dtype == "datetime64[ns]":  # dates and None (NaT)
+            typed[col.key] = np.array(parsed, dtype="datetime64[D]").astype(dtype)
         elif dtype:  # floats and None (NaN)
-            typed[col.key] = pd.Series(np.array([math.nan if v is None else v for v in parsed], dtype=dtype),
-                                       index=index)
+            typed[col.key] = np.array([math.nan if v is None else v for v in parsed], dtype=dtype)
         else:
-            typed[col.key] = pd.Series(parsed, index=index, dtype=object)
+            typed[col.key] = np.empty(len(parsed), dtype=object)
+            typed[col.key][:] = parsed
     for i, position in sorted(unreadable):  # row by row, as the agency reads the sheet
         col, (excel_row, values) = spec.columns[position], sheet.rows[i]
         kind_th, kind_en = _KIND_WORDS.get(col.kind, ("ข้อความ", "text"))
@@ -150,5 +147,5 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
                                      value=clean_text(values.get(col.key)), column=col.key,
                                      item=str(values.get(spec.id_columns[0]) or ""),
                                      label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
-    frame = pd.DataFrame(typed, index=index, columns=spec.keys)
+    frame = pd.DataFrame(typed, index=index, columns=_column_index(spec))
     return SheetFrames(sheet, frame, raw), findings
