@@ -256,7 +256,8 @@ def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
 
 def _chunk_outcomes(runner: Any, jobs: list[FileJob], index: list[int], chunks: list[range],
                     shared: dict[str, Any]) -> Iterator[tuple[int, Any]]:
-    outcomes = runner.map(check_chunk, [[jobs[j] for j in chunk] for chunk in chunks], **shared)
+    # rows_only: the ledger records each accepted return's encoded rows, so its frames stay behind
+    outcomes = runner.map(check_chunk, [[jobs[j] for j in chunk] for chunk in chunks], **shared, rows_only=True)
     for chunk, outcome in zip(chunks, outcomes):
         result, error, peak = unpack(outcome)
         if error is None and isinstance(result, list) and len(result) == len(chunk):

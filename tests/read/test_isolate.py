@@ -171,6 +171,15 @@ def test_a_chunk_gives_each_file_what_checking_it_alone_gives(tmp_path, ref):
 
     assert [r.rows_json is not None for r in chunk] == [r.parsed.report.accepted for r in chunk] and chunk[0].rows_json
     assert all(r.rows_json == encode_rows(r.parsed.frames) for r in chunk if r.rows_json is not None)
+    # as collect asks: the same rows and reports, the accepted returns' frames left behind empty
+    light = check_chunk(jobs, ref=ref, catalogue=small_catalogue(), rows_only=True)
+    assert [r.rows_json for r in light] == [r.rows_json for r in chunk]
+    assert [r.parsed.report.to_dict() for r in light] == [r.parsed.report.to_dict() for r in chunk]
+    for full, kept in zip(chunk, light):
+        assert list(kept.parsed.frames) == list(full.parsed.frames)
+        assert [list(f.columns) for f in kept.parsed.frames.values()] == [list(f.columns) for f in full.parsed.frames.values()]
+        rows = sum(len(f) for f in kept.parsed.frames.values())
+        assert rows == (0 if full.parsed.report.accepted else sum(len(f) for f in full.parsed.frames.values()))
 
 
 class CrashingExecutor:
