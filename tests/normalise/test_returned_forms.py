@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.builders import COUNT_KPI, LEVEL_KPI, PROJECT, make_return, set_cell, small_catalogue
+from schemas.base import KINDS
 from toolkit.normalise.frames import normalise_sheet
 from toolkit.read.returned import read_return
 from toolkit.validate.run import validate_file
@@ -168,3 +169,9 @@ def test_normalising_never_raises_whatever_is_in_the_cells(located_progress, ref
     frames, findings = normalise_sheet(sheet_copy, ref)
     assert all(f.rule == "value.unreadable" and f.cell.endswith(str(excel_row)) for f in findings)
     assert len(frames.typed) == 1
+    # each column's dtype is its kind's (texts stay objects: pandas 3 would otherwise make them "str",
+    # whose blanks are NaN instead of None), and the raw frame holds what was in the cells
+    want = {c.key: KINDS[c.kind] or "object" for c in sheet.spec.columns}
+    assert {k: str(t) for k, t in frames.typed.dtypes.items()} == want
+    assert set(map(str, frames.raw.dtypes)) == {"object"}
+    assert all(frames.raw.at[excel_row, k] is row.get(k) for k in sheet.spec.keys)

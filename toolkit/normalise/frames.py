@@ -125,7 +125,7 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
     raw = pd.DataFrame(raw_cells, index=pd.Index(excel_rows, name="excel_row"), columns=_column_index(spec),
                        dtype=object)  # dtype given: no look for dates in each column
     statuses: dict[tuple[str, str], str | None] = {}
-    typed: dict[str, np.ndarray] = {}
+    typed: dict[str, np.ndarray | pd.Series] = {}
     unreadable: list[tuple[int, int]] = []  # (row position, column position)
     for position, col in enumerate(spec.columns):
         percent = ([sheet.is_percent(col.key, r) for r, _ in sheet.rows] if col.kind == "percent"
@@ -137,9 +137,8 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
             typed[col.key] = np.array(parsed, dtype="datetime64[D]").astype(dtype)
         elif dtype:  # floats and None (NaN)
             typed[col.key] = np.array([math.nan if v is None else v for v in parsed], dtype=dtype)
-        else:
-            typed[col.key] = np.empty(len(parsed), dtype=object)
-            typed[col.key][:] = parsed
+        else:  # a Series, so that pandas keeps the texts as objects instead of making them "str"
+            typed[col.key] = pd.Series(parsed, index=index, dtype=object)
     for i, position in sorted(unreadable):  # row by row, as the agency reads the sheet
         col, (excel_row, values) = spec.columns[position], sheet.rows[i]
         kind_th, kind_en = _KIND_WORDS.get(col.kind, ("ข้อความ", "text"))

@@ -14,6 +14,8 @@ from toolkit.normalise.frames import SheetFrames
 from toolkit.read.returned import ReturnedWorkbook
 from toolkit.reference import Reference
 
+#: value types whose canonical form is remembered per column (hashable, and never equal across types)
+_MEMO_TYPES = (str, float)
 _ROUND_IN_NAME = re.compile(r"(\d{4})-(Q[1-4]|M(?:0[1-9]|1[0-2]))", re.IGNORECASE)
 
 
@@ -57,27 +59,21 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         seen: dict[str, int] = {}
         id_col = spec.id_columns[-1]
         columns = {c.key: c for c in spec.columns}
-        values: dict[str, list[Any]] = {}  # typed columns as Python values, read on first use
-        memo: dict[tuple[str, Any], str] = {}
+        canons: dict[str, list[str]] = {}  # per column, each row's value as compared, made on first use
 
-        def canon(col_key: str, value: Any) -> str:
-            if type(value) is str or type(value) is float:  # hashable and never NaN-ambiguous as a key
-                if value != value:
-                    return ""
-                mkey = (col_key, value)
-                if mkey not in memo:
-                    memo[mkey] = _canon(spec, col_key, value, ref)
-                return memo[mkey]
-            return _canon(spec, col_key, value, ref)
+        def canon_column(col_key: str) -> list[str]:
+            if col_key not in canons:
+                values = typed[col_key].tolist()
+                # each distinct text or number once (a NaN is its own key, found again by identity)
+                once = {v: _canon(spec, col_key, v, ref) for v in {v for v in values if type(v) in _MEMO_TYPES}}
+                canons[col_key] = [once[v] if type(v) in _MEMO_TYPES else _canon(spec, col_key, v, ref)
+                                   for v in values]
+            return canons[col_key]
 
-        def column(col_key: str) -> list[Any]:
-            if col_key not in values:
-                values[col_key] = typed[col_key].tolist()
-            return values[col_key]
-
-        id_values = [column(k) for k in spec.id_columns]
+        rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
+        skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
         for i, row in enumerate(typed.index.tolist()):
-            rid = "#".join(canon(k, v[i]) for k, v in zip(spec.id_columns, id_values))
+            rid = rids[i]
             if rid in seen:
                 findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
                                              value=rid, item=rid, column=id_col))
@@ -90,12 +86,10 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
                                              value=rid, item=rid, column=id_col))
                 continue
             for col_key, want in rows[rid].items():
-                col = columns.get(col_key) or spec.column(col_key)
-                if col_key in spec.id_columns or col.editable:
+                if col_key in skip or (col_key not in columns and spec.column(col_key).editable):
                     continue
-                want_c = canon(col_key, want) if col.kind == "status" else want
-                got = canon(col_key, column(col_key)[i])
-                if got != want_c:
+                want_c = _canon(spec, col_key, want, ref) if columns[col_key].kind == "status" else want
+                if canon_column(col_key)[i] != want_c:
                     findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
                                                  cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],
                                                  item=rid, column=col_key, expected=want))
