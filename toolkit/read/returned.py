@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,8 @@ def _find_header(sheet: RawSheet, spec: SheetSpec) -> int | None:
         score = _header_score(sheet, row, spec)
         if score > best:
             best, best_row = score, row
+            if best == len(spec.columns):
+                break  # every label found: no later row can score higher
     return best_row if best >= max(2, len(spec.columns) // 2) else None
 
 
@@ -167,12 +170,19 @@ def read_return(path: Path) -> ReturnedWorkbook:
         columns, first = _locate_columns(sheet, header, spec, findings, version, missing)
         rows = []
         positions = list(columns.items())
+        keys = [key for key, _ in positions]
+        reach = max(columns.values(), default=0)
+        # the located cells of a row at once (a row as wide as the furthest column: most rows)
+        pick = itemgetter(*[c - 1 for _, c in positions]) if len(positions) > 1 else None
         for r in range(first, len(sheet.rows) + 1):
             row = sheet.rows[r - 1]  # sheet.value(r, c), without a call per cell
             if row and row[0] is not None and clean_text(row[0]) == END_MARKER:
                 break
             width = len(row)
-            values = {key: row[c - 1] if c <= width else None for key, c in positions}
+            if pick is not None and width >= reach:
+                values = dict(zip(keys, pick(row)))
+            else:
+                values = {key: row[c - 1] if c <= width else None for key, c in positions}
             if all(v is None or clean_text(v) == "" for v in values.values()):
                 continue
             rows.append((r, values))
