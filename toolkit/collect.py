@@ -29,8 +29,10 @@ from toolkit.workspace import Workspace
 
 RETURN_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".html", ".htm", ""}
 #: files checked per worker task: pandera's column checks run once per sheet kind per chunk
-#: (``toolkit.validate.batch``), and the catalogue and results travel in fewer messages
-CHUNK_FILES = 8
+#: (``toolkit.validate.batch``), and the catalogue and results travel in fewer messages. 16 rather
+#: than 8 saves ~3 ms of CPU per bench return (pandera's fixed costs); collect reads ahead two
+#: chunks per worker
+CHUNK_FILES = 16
 
 
 @dataclass
@@ -251,7 +253,7 @@ def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
     size = chunk_size(len(jobs), getattr(runner, "size", None) or os.cpu_count() or 1)
     chunks = [range(k, min(k + size, len(jobs))) for k in range(0, len(jobs), size)]
     outcomes = _chunk_outcomes(runner, jobs, index, chunks, {"ref": ref, "catalogue": catalogue, "settings": settings})
-    return run_ahead(outcomes, 4 * CHUNK_FILES * (getattr(runner, "size", None) or 1))
+    return run_ahead(outcomes, 2 * CHUNK_FILES * (getattr(runner, "size", None) or 1))
 
 
 def _chunk_outcomes(runner: Any, jobs: list[FileJob], index: list[int], chunks: list[range],
