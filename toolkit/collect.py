@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from toolkit.atomic import atomic_copy
 from toolkit.catalogue import Catalogue
+from toolkit.catalogue_shipped import ship
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.digest import sha256_of
 from toolkit.diff import resubmission_changes
@@ -182,6 +183,8 @@ def collect(ws: Workspace, files: Iterable[Path] | None, ref: Reference, catalog
     and recorded in order."""
     paths = [Path(p) for p in (list(files) if files is not None else inbox_files(ws))]
     results = CollectRun()
+    # the workers get the agencies, and the rest only if a file needs it (toolkit/catalogue_shipped.py)
+    catalogue = ship(catalogue)  # type: ignore[assignment]
     later = FeedbackLater(pool)
     finished = False
     try:

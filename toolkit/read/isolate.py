@@ -435,9 +435,10 @@ def check_in_worker(job: Any, *, ref: Any, catalogue: Any = None, settings: Any 
                     pool: WorkerPool | None = None) -> Any:
     """``check_file(job)`` in an isolated worker (``toolkit validate``'s path), as ``stage_result``
     gives it."""
+    from toolkit.catalogue_shipped import ship
     from toolkit.config import DEFAULT_SETTINGS
     from toolkit.read.stage import check_file
 
-    outcome = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=catalogue,
+    outcome = next((pool or shared_pool()).map(check_file, [job], ref=ref, catalogue=ship(catalogue),
                                                settings=settings or DEFAULT_SETTINGS))
     return stage_result(outcome, job.display_name)
