@@ -606,11 +606,21 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
 
 
 def per_return_in_workspace(files: list[Path], root: Path) -> dict[str, Any]:
-    """``per_return`` against the catalogue of the workspace at ``root`` (in a process of its own)."""
+    """``per_return`` against the catalogue of the workspace at ``root``, in a process of its own set up
+    as collect's workers are: the catalogue as collect ships it (``toolkit.catalogue_shipped``), the
+    objects held so far frozen out of the garbage collector's sight (``toolkit.read.isolate``)."""
+    import gc
+    import pickle
+
+    from toolkit.catalogue_shipped import ship
     from toolkit.reference import load_reference
     from toolkit.workspace import Workspace
 
-    return per_return(files, Workspace.open(root).catalogue(), load_reference())
+    catalogue = pickle.loads(pickle.dumps(ship(Workspace.open(root).catalogue())))
+    ref = load_reference()
+    gc.collect()
+    gc.freeze()
+    return per_return(files, catalogue, ref)
 
 
 def per_return(files: list[Path], cat: Any, ref: Any) -> dict[str, Any]:
