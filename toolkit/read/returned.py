@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,10 @@ class ReturnedWorkbook:
     #: the template version the return was made from (from its metadata, else from its columns).
     schema_version: int = SCHEMA_VERSION
 
-    @property
+    @cached_property
     def prefill(self) -> dict[str, Any] | None:
+        """The pre-filled values the template recorded in its metadata (parsed once: identity checks
+        and the pre-filled comparison both read it)."""
         chunks = [v for k, v in sorted(self.meta.items(), key=lambda kv: _chunk_no(kv[0])) if k.startswith("prefill_")
                   and k != "prefill_checksum"]
         if not chunks:
