@@ -174,4 +174,6 @@ def test_normalising_never_raises_whatever_is_in_the_cells(located_progress, ref
     want = {c.key: KINDS[c.kind] or "object" for c in sheet.spec.columns}
     assert {k: str(t) for k, t in frames.typed.dtypes.items()} == want
     assert set(map(str, frames.raw.dtypes)) == {"object"}
+    keys = pd.Index(sheet.spec.keys)  # the columns as pandas makes them from the keys
+    assert all(f.columns.equals(keys) and f.columns.dtype == keys.dtype for f in (frames.typed, frames.raw))
     assert all(frames.raw.at[excel_row, k] is row.get(k) for k in sheet.spec.keys)

@@ -104,11 +104,11 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
 _SLOW = object()
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def _column_index(spec: SheetSpec) -> pd.Index:
-    """A sheet kind's column keys as an Index, made once (frames built from it share it, and pandas
-    never changes an Index in place)."""
-    return pd.Index(spec.keys, dtype=object)
+    """A sheet kind's column keys as an Index (as pandas makes it from the keys), made once: frames
+    built from it share it, and nothing here renames an Index in place."""
+    return pd.Index(spec.keys)
 
 
 def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False) -> tuple[SheetFrames, list[Finding]]:
@@ -127,9 +127,10 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
     statuses: dict[tuple[str, str], str | None] = {}
     typed: dict[str, np.ndarray | pd.Series] = {}
     unreadable: list[tuple[int, int]] = []  # (row position, column position)
+    no_percent = [False] * len(rows)
     for position, col in enumerate(spec.columns):
         percent = ([sheet.is_percent(col.key, r) for r, _ in sheet.rows] if col.kind == "percent"
-                   else [False] * len(rows))
+                   and sheet.percent_cells else no_percent)  # most sheets show no cell as a percentage
         parsed, bad = _parse_column(col, raw_columns[col.key], percent, ref, date_1904, statuses)
         unreadable += [(i, position) for i in bad]
         dtype = KINDS[col.kind]
