@@ -212,14 +212,26 @@ def test_unreadable_source_gives_no_feedback(case, tmp_path):
 
 
 def test_control_characters_are_dropped_and_text_stays_text(case, tmp_path):
-    """openpyxl's path raises IllegalCharacterError on such a value; the patched one drops the character."""
+    """Both paths drop the control characters (openpyxl would raise IllegalCharacterError on them), in
+    the Issues sheet, the comments and the Changes sheet."""
     source, report = case
-    odd = FileReport(report.file, findings=[make_finding("sheet.renamed", sheet=KPIS, cell="B4",
-                                                         value="=1+1\x07 <b>&amp;</b>\x1f")])
-    book = _load(patch_feedback(source, odd, tmp_path / "odd.xlsx"))
-    cell = book[ISSUES_SHEET]["E3"]
-    assert (cell.value, cell.data_type) == ("=1+1 <b>&amp;</b>", "s")
-    assert book[KPIS]["B4"].comment.author == "สยป. ตรวจสอบ"
+    odd = FileReport(report.file + "\x02", findings=[make_finding("sheet.renamed", sheet=KPIS, cell="B4",
+                                                                  value="=1+1\x07 <b>&amp;</b>\x1f")])
+    previous = Submission(1, "ab" * 32, "first\x01.xlsx", "x", "2026-01-02T03:04:05", "2100", "2564-Q2", "t", 2,
+                          "accepted", 0, 0, None)
+    changes = ReturnDiff("2100", "2564-Q2", previous, previous, changes=[CellChange(
+        KPIS, "B4", "k\x03", "target", "เป้า\x04", "Target", "1\x05", "=2\x06", "changed")])
+    for path in (patch_feedback(source, odd, tmp_path / "odd.xlsx", changes),
+                 write_feedback_openpyxl(source, odd, tmp_path / "odd_openpyxl.xlsx", changes)):
+        book = _load(path)
+        cell = book[ISSUES_SHEET]["E3"]
+        assert (cell.value, cell.data_type) == ("=1+1 <b>&amp;</b>", "s"), path
+        assert "\x02" not in book[ISSUES_SHEET]["A1"].value and report.file in book[ISSUES_SHEET]["A1"].value
+        assert book[KPIS]["B4"].comment.author == "สยป. ตรวจสอบ"
+        assert "\x07" not in book[KPIS]["B4"].comment.text
+        assert "first.xlsx" in book[CHANGES_SHEET]["A1"].value
+        row = [c.value for c in book[CHANGES_SHEET][4]]
+        assert row[:7] == [KPIS, "B4", "k", "เป้า / Target", "1", "=2", row[6]] and book[CHANGES_SHEET]["F4"].data_type == "s"
 
 
 @needs_office

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import quote_sheetname
@@ -59,6 +60,12 @@ def flag_groups(diff: "ReturnDiff") -> tuple[tuple[str, list, bool], ...]:
             ("ประเด็นใหม่ / Flags raised", diff.raised, False))
 
 
+def _printable(values: list) -> list:
+    """``values`` with the control characters openpyxl refuses taken out of every text (a finding's
+    value is what the agency typed; the patcher drops them too)."""
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+
+
 def _as_text(row: tuple) -> None:
     for c in row:
         if isinstance(c.value, str) and c.value[:1] in "=+-@":
@@ -70,12 +77,13 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
     flags this file resolved and raised."""
     ws = book.create_sheet(CHANGES_SHEET, 1)
     for line in changes_titles(diff):
-        ws.append([line])
+        ws.append(_printable([line]))
     ws.append(list(_CHANGES_HEAD))
     for c in ws[3]:
         c.font = Font(bold=True)
     for ch in diff.changes:
-        ws.append([ch.sheet, ch.cell, ch.item, f"{ch.label_th} / {ch.label_en}", ch.before, ch.after, _KIND[ch.kind]])
+        ws.append(_printable([ch.sheet, ch.cell, ch.item, f"{ch.label_th} / {ch.label_en}", ch.before, ch.after,
+                              _KIND[ch.kind]]))
         _as_text(ws[ws.max_row])
         if ch.cell and ch.sheet in book.sheetnames and ":" not in ch.cell:
             link = ws.cell(ws.max_row, 2)
@@ -87,7 +95,7 @@ def _write_changes(book: openpyxl.Workbook, diff: "ReturnDiff") -> None:
         ws.append([f"{title}: {len(flags)}"])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         for f in flags:
-            ws.append([f.sheet, f.cell, f.rule, f.message_th, f.value, f.message_en])
+            ws.append(_printable([f.sheet, f.cell, f.rule, f.message_th, f.value, f.message_en]))
             _as_text(ws[ws.max_row])
             ws.cell(ws.max_row, 1).fill = fill or _FILL.get(f.severity, _FILL["warning"])
     for col, width in zip("ABCDEFG", CHANGES_WIDTHS):
@@ -124,16 +132,17 @@ def write_feedback_openpyxl(source: Path, report: FileReport, out_path: Path,
             if f.severity == "error" or cell.fill.fgColor.rgb != _FILL["error"].fgColor.rgb:
                 cell.fill = _FILL[f.severity]
     for (sheet, ref), texts in notes.items():
-        comment = Comment("\n".join(texts)[:3000], AUTHOR)
+        comment = Comment(_printable(["\n".join(texts)[:3000]])[0], AUTHOR)
         comment.width, comment.height = 320, 160
         book[sheet][ref].comment = comment
     ws = book.create_sheet(ISSUES_SHEET, 0)
-    ws.append([issues_title(report)])
+    ws.append(_printable([issues_title(report)]))
     ws.append(list(_HEAD))
     for c in ws[2]:
         c.font = Font(bold=True)
     for i, f in enumerate(report.findings, start=1):
-        ws.append([i, severity_label(f.severity), f.sheet, f.cell, f.value, f.message_th, f.message_en, f.rule])
+        ws.append(_printable([i, severity_label(f.severity), f.sheet, f.cell, f.value, f.message_th, f.message_en,
+                              f.rule]))
         row = ws.max_row
         _as_text(ws[row])
         if f.sheet in book.sheetnames and f.cell:
