@@ -6,7 +6,10 @@ import time
 
 import pytest
 
-from toolkit.collect import run_ahead
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit.collect import chunk_size, run_ahead
 
 
 def test_items_come_in_order_and_the_source_runs_ahead_of_the_caller():
@@ -58,3 +61,21 @@ def test_stopping_early_closes_the_source_and_ends_the_thread():
     items.close()
     assert closed.wait(5)
     assert threading.active_count() == before
+
+
+@given(files=st.integers(1, 5000), workers=st.integers(1, 16), most=st.integers(1, 64))
+def test_tasks_are_at_most_the_chunk_size_and_even_across_workers(files, workers, most):
+    size = chunk_size(files, workers, most)
+    tasks = [min(size, files - start) for start in range(0, files, size)]
+    assert 1 <= size <= most and sum(tasks) == files
+    if files >= 2 * workers:
+        assert len(tasks) >= workers  # every worker has work (two tasks each where the files divide so)
+    if files >= 2 * workers * most:  # big batches: chunks of nearly ``most`` (pandera's costs shared)
+        assert len(tasks) <= -(-files // most) + workers
+    # workers taking tasks in turn end within one task of each other
+    loads = [sum(tasks[w::workers]) for w in range(workers)]
+    assert max(loads) - min(loads) <= size
+
+
+def test_seventy_files_on_two_workers_split_evenly():
+    assert chunk_size(70, 2, 16) == 12  # 6 tasks: 36 and 34 files, not 38 and 32
