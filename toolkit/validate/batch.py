@@ -45,7 +45,8 @@ def _batchable(job: ColumnJob) -> bool:
     spec, typed = job.frames.sheet.spec, job.frames.typed
     if spec.frame_checks or list(typed.columns) != spec.keys or typed.index.has_duplicates:
         return False
-    return all(KINDS[c.kind] is None or str(typed[c.key].dtype) == KINDS[c.kind] for c in spec.columns)
+    # the frame's dtypes read once (a column looked up by key costs ~40 us), in spec order as checked above
+    return all(KINDS[c.kind] is None or str(dtype) == KINDS[c.kind] for c, dtype in zip(spec.columns, typed.dtypes))
 
 
 def batch_column_findings(jobs: Iterable[ColumnJob]) -> dict[Hashable, list[Finding]]:
