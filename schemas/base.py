@@ -27,6 +27,11 @@ class ValidationContext:
     fy_end: date
     vocab_keys: dict[str, frozenset[str]] = field(default_factory=dict)
 
+    def key(self) -> tuple:
+        """Everything checks depend on, hashable (``vocab_keys`` is a dict): equal keys, equal checks."""
+        vocab = tuple(sorted((name, tuple(sorted(keys))) for name, keys in self.vocab_keys.items()))
+        return self.fiscal_year, self.fy_start, self.fy_end, vocab
+
 
 CheckFactory = Callable[[ValidationContext], pa.Check]
 #: pandera schemas made, by sheet kind and context (a few fiscal years' worth are kept)
@@ -137,8 +142,7 @@ class SheetSpec:
     def pandera_schema(self, ctx: ValidationContext) -> pa.DataFrameSchema:
         """The pandera schema of the normalised frame; check names are rule ids. Made once per sheet
         kind and context (building one costs ~1.5 ms, and collect checks 16 files per batch)."""
-        key = (self, ctx.fiscal_year, ctx.fy_start, ctx.fy_end,
-               tuple(sorted((name, tuple(sorted(keys))) for name, keys in ctx.vocab_keys.items())))
+        key = (self, ctx.key())
         schema = _SCHEMAS.get(key)
         if schema is None:
             if len(_SCHEMAS) >= _SCHEMAS_KEPT:

@@ -34,11 +34,6 @@ class ColumnJob:
     skip: set[tuple[int, str]]
 
 
-def _context_key(ctx: ValidationContext) -> tuple:
-    vocab = tuple(sorted((name, tuple(sorted(keys))) for name, keys in ctx.vocab_keys.items()))
-    return ctx.fiscal_year, ctx.fy_start, ctx.fy_end, vocab
-
-
 def _batchable(job: ColumnJob) -> bool:
     """Frames whose columns have their declared dtypes (always so after normalising); anything else
     is checked on its own so that one odd frame cannot change another file's findings."""
@@ -56,7 +51,7 @@ def batch_column_findings(jobs: Iterable[ColumnJob]) -> dict[Hashable, list[Find
     groups: dict[tuple, list[ColumnJob]] = {}
     for job in jobs:
         if _batchable(job):
-            groups.setdefault((job.frames.sheet.spec.key, _context_key(job.ctx)), []).append(job)
+            groups.setdefault((job.frames.sheet.spec.key, job.ctx.key()), []).append(job)
         else:
             out[job.file] += column_findings(job.frames, job.ctx, job.skip)
     for group in groups.values():
