@@ -216,7 +216,7 @@ def test_control_characters_are_dropped_and_text_stays_text(case, tmp_path):
     the Issues sheet, the comments and the Changes sheet."""
     source, report = case
     odd = FileReport(report.file + "\x02", findings=[make_finding("sheet.renamed", sheet=KPIS, cell="B4",
-                                                                  value="=1+1\x07 <b>&amp;</b>\x1f")])
+                                                                  value="=1+1\x07 <b>\ufffe&amp;</b>\x1f")])
     previous = Submission(1, "ab" * 32, "first\x01.xlsx", "x", "2026-01-02T03:04:05", "2100", "2564-Q2", "t", 2,
                           "accepted", 0, 0, None)
     changes = ReturnDiff("2100", "2564-Q2", previous, previous, changes=[CellChange(

@@ -3,12 +3,12 @@ and a first sheet listing every issue with a link to its cell."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import quote_sheetname
@@ -60,10 +60,15 @@ def flag_groups(diff: "ReturnDiff") -> tuple[tuple[str, list, bool], ...]:
             ("ประเด็นใหม่ / Flags raised", diff.raised, False))
 
 
+#: characters no cell of a workbook can hold (XML 1.0 forbids them): both feedback writers drop them
+#: from what they write (a finding's value is what the agency typed)
+NOT_IN_A_CELL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _printable(values: list) -> list:
-    """``values`` with the control characters openpyxl refuses taken out of every text (a finding's
-    value is what the agency typed; the patcher drops them too)."""
-    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+    """``values`` with ``NOT_IN_A_CELL`` taken out of every text (openpyxl refuses the control
+    characters, and a workbook holding the others is broken)."""
+    return [NOT_IN_A_CELL.sub("", v) if isinstance(v, str) else v for v in values]
 
 
 def _as_text(row: tuple) -> None:

@@ -28,7 +28,8 @@ from openpyxl.xml.functions import tostring
 
 from toolkit.atomic import commit, temp_path
 from toolkit.feedback import (_CHANGES_HEAD, _HEAD, _KIND, AUTHOR, CHANGES_SHEET, CHANGES_WIDTHS, COLOURS, ISSUES_SHEET,
-                               ISSUES_WIDTHS, changes_titles, flag_groups, issues_title, severity_label)
+                               ISSUES_WIDTHS, NOT_IN_A_CELL, changes_titles, flag_groups, issues_title,
+                               severity_label)
 from toolkit.findings import FileReport
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ _LINK_RGB = "00" + COLOURS["link"]
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})$")
 #: deflate level for the parts written anew (1: a large sheet costs a third of the default's CPU)
 _LEVEL = 1
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: worksheet children that come after <legacyDrawing> (CT_Worksheet's sequence)
 _AFTER_LEGACY = {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
                  "tableParts", "extLst"}
@@ -61,11 +61,11 @@ class CannotPatch(Exception):
 # -- small string helpers -----------------------------------------------------------------------------------------
 
 def _text(value: Any) -> str:
-    return _CONTROL.sub("", str(value))[:32767]
+    return NOT_IN_A_CELL.sub("", str(value))[:32767]
 
 
 def _attr(value: str) -> str:
-    return escape(_CONTROL.sub("", value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    return escape(NOT_IN_A_CELL.sub("", value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 def _set_attr(tag: str, name: str, value: str) -> str:
