@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.collect import chunk_size, run_ahead
+from toolkit.collect import chunk_size, run_ahead, task_ranges
 
 
 def test_items_come_in_order_and_the_source_runs_ahead_of_the_caller():
@@ -66,8 +66,11 @@ def test_stopping_early_closes_the_source_and_ends_the_thread():
 @given(files=st.integers(1, 5000), workers=st.integers(1, 16), most=st.integers(1, 64))
 def test_tasks_are_at_most_the_chunk_size_and_even_across_workers(files, workers, most):
     size = chunk_size(files, workers, most)
-    tasks = [min(size, files - start) for start in range(0, files, size)]
-    assert 1 <= size <= most and sum(tasks) == files
+    ranges = task_ranges(files, workers, most)
+    assert 1 <= size <= most
+    assert [i for r in ranges for i in r] == list(range(files))  # every file once, in order
+    tasks = [len(r) for r in ranges]
+    assert max(tasks) == size
     if files >= 2 * workers:
         assert len(tasks) >= workers  # every worker has work (two tasks each where the files divide so)
     if files >= 2 * workers * most:  # big batches: chunks of nearly ``most`` (pandera's costs shared)

@@ -253,8 +253,7 @@ def _stage_all(ws: Workspace, ledger: Ledger, paths: list[Path], ref: Reference,
     if not jobs:
         return iter(())
     runner = executor or pool or shared_pool()
-    size = chunk_size(len(jobs), getattr(runner, "size", None) or os.cpu_count() or 1)
-    chunks = [range(k, min(k + size, len(jobs))) for k in range(0, len(jobs), size)]
+    chunks = task_ranges(len(jobs), getattr(runner, "size", None) or os.cpu_count() or 1)
     outcomes = _chunk_outcomes(runner, jobs, index, chunks, {"ref": ref, "catalogue": catalogue, "settings": settings})
     return run_ahead(outcomes, 2 * CHUNK_FILES * (getattr(runner, "size", None) or 1))
 
@@ -320,6 +319,12 @@ def run_ahead(items: Iterator[_T], depth: int) -> Iterator[_T]:
     finally:
         stop.set()
         thread.join()
+
+
+def task_ranges(files: int, workers: int, most: int = CHUNK_FILES) -> list[range]:
+    """The positions of ``files`` files cut into worker tasks of ``chunk_size`` files, in order."""
+    size = chunk_size(files, workers, most)
+    return [range(k, min(k + size, files)) for k in range(0, files, size)]
 
 
 def chunk_size(files: int, workers: int, most: int = CHUNK_FILES) -> int:
