@@ -51,15 +51,21 @@ class ReturnedWorkbook:
     schema_version: int = SCHEMA_VERSION
 
     @cached_property
+    def prefill_text(self) -> str | None:
+        """The pre-filled values' JSON as the template recorded it in its metadata, in chunks put
+        back together (None without any)."""
+        chunks = [v for k, v in sorted(self.meta.items(), key=lambda kv: _chunk_no(kv[0])) if k.startswith("prefill_")
+                  and k != "prefill_checksum"]
+        return "".join(chunks) if chunks else None
+
+    @cached_property
     def prefill(self) -> dict[str, Any] | None:
         """The pre-filled values the template recorded in its metadata (parsed once: identity checks
         and the pre-filled comparison both read it)."""
-        chunks = [v for k, v in sorted(self.meta.items(), key=lambda kv: _chunk_no(kv[0])) if k.startswith("prefill_")
-                  and k != "prefill_checksum"]
-        if not chunks:
+        if self.prefill_text is None:
             return None
         try:
-            return json.loads("".join(chunks))
+            return json.loads(self.prefill_text)
         except json.JSONDecodeError:
             return None
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from schemas import SHEETS_BY_KEY, SheetSpec
 from toolkit.findings import Finding, make_finding
-from toolkit.layout import canonical, template_checksum
+from toolkit.layout import canonical, template_checksum, template_checksum_of_text
 from toolkit.normalise.frames import SheetFrames
 from toolkit.read.returned import ReturnedWorkbook
 from toolkit.reference import Reference
@@ -34,6 +34,9 @@ def identify(book: ReturnedWorkbook, frames: dict[str, SheetFrames]) -> tuple[st
     meta = book.meta
     if meta.get("agency_code") and meta.get("round"):
         digest = meta.get("prefill_checksum", "")
+        text = book.prefill_text
+        if text is not None and template_checksum_of_text(meta["agency_code"], meta["round"], text) == digest:
+            return meta["agency_code"], meta["round"], findings  # as the generator wrote it: untouched
         prefill = book.prefill
         if prefill is None or template_checksum(meta["agency_code"], meta["round"], prefill) != digest:
             findings.append(make_finding("template.metadata-tampered", sheet="_meta"))
