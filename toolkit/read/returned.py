@@ -21,6 +21,7 @@ from toolkit.read.migrate import infer_version, migrate
 from toolkit.read.workbook import RawSheet, RawWorkbook, open_workbook
 
 _HEADER_SCAN_ROWS = 15
+_MARKER_DASH = END_MARKER[0]
 
 
 @dataclass
@@ -185,7 +186,8 @@ def read_return(path: Path) -> ReturnedWorkbook:
         pick = itemgetter(*[c - 1 for _, c in positions]) if len(positions) > 1 else None
         for r in range(first, len(sheet.rows) + 1):
             row = sheet.rows[r - 1]  # sheet.value(r, c), without a call per cell
-            if row and row[0] is not None and clean_text(row[0]) == END_MARKER:
+            # (the marker's dash survives cleaning, and no other character becomes one)
+            if row and type(row[0]) is str and _MARKER_DASH in row[0] and clean_text(row[0]) == END_MARKER:
                 break
             width = len(row)
             if pick is not None and width >= reach:

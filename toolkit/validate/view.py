@@ -35,9 +35,16 @@ def present(x: object) -> bool:
 def sort_rows(rows: list[Row], column: str) -> list[Row]:
     """``rows`` in the order ``DataFrame.sort_values(column)`` puts them: the present values sorted,
     the missing ones last. Ties are ordered by numpy's quicksort (not stable) as pandas orders them."""
-    filled = [r for r in rows if present(r[1][column])]
-    missing = [r for r in rows if not present(r[1][column])]
-    values = [r[1][column] for r in filled]
+    filled: list[Row] = []
+    missing: list[Row] = []
+    values = []
+    for r in rows:  # present() inlined: this runs for every row of every group
+        value = r[1][column]
+        if value is None or value is _NaT or (isinstance(value, float) and value != value):
+            missing.append(r)
+        else:
+            filled.append(r)
+            values.append(value)
     if len(set(values)) == len(values):  # no ties: every sort gives the same order
         order = sorted(range(len(values)), key=values.__getitem__)
     else:
