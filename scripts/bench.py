@@ -645,6 +645,11 @@ def per_return(files: list[Path], cat: Any, ref: Any) -> dict[str, Any]:
     stages = _stage_seconds(t)
     res["toolkit_ms"] = {"wall": round(1000 * tk["wall_s"] / k, 1), "cpu": round(1000 * tk["cpu_s"] / k, 1),
                          **{f"{name}_cpu": round(1000 * v["cpu_s"] / k, 1) for name, v in stages.items()}}
+    # what the targets and the ratios compare: preflight + read + validate, as the issue defines the
+    # per-return stage. The ledger's JSON is made in the same worker but belongs to the ledger stage;
+    # neither the naive stack nor frictionless does anything like it
+    ledger_cpu = stages.get("encode_rows", {}).get("cpu_s", 0.0)
+    res["toolkit_ms"]["checking_cpu"] = round(1000 * (tk["cpu_s"] - ledger_cpu) / k, 1)
     with measured(alone := {}):
         for f in files:
             validate_file(f, ref, catalogue=cat)
@@ -672,7 +677,7 @@ def per_return(files: list[Path], cat: Any, ref: Any) -> dict[str, Any]:
     res["frictionless_cpu_ms"] = round(1000 * fl["cpu_s"] / k, 1)
     # ratios on CPU time: all four run file by file in this one process, and CPU time does not
     # depend on what else the (shared) machine is doing
-    toolkit_ms = res["toolkit_ms"]["cpu"]
+    toolkit_ms = res["toolkit_ms"]["checking_cpu"]
     res["speedup_vs_naive"] = round(res["naive_cpu_ms"] / toolkit_ms, 2)
     res["speedup_vs_frictionless"] = round(res["frictionless_cpu_ms"] / toolkit_ms, 2)
     res["toolkit_vs_bare_read"] = round(toolkit_ms / res["bare_read_cpu_ms"], 2)
@@ -722,7 +727,7 @@ def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
     t: dict[str, Any] = {}
     pr = next((r["per_return"] for r in reversed(runs) if "per_return" in r), None)
     if pr:
-        cpu = pr["toolkit_ms"]["cpu"]
+        cpu = pr["toolkit_ms"].get("checking_cpu", pr["toolkit_ms"]["cpu"])
         t["per_return_cpu_ms<=40"] = {"value": cpu, "met": cpu <= 40}
         t["vs_frictionless>=10x"] = {"value": pr["speedup_vs_frictionless"], "met": pr["speedup_vs_frictionless"] >= 10}
         t["vs_naive>=6x"] = {"value": pr["speedup_vs_naive"], "met": pr["speedup_vs_naive"] >= 6}
