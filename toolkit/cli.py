@@ -130,6 +130,10 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
             scheduler: Optional[str] = typer.Option(None, "--scheduler",
                                                     help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")) -> None:
     """Archive, validate and record returns in the ledger; write feedback workbooks."""
+    if executor == "local":
+        from toolkit.read.isolate import shared_pool
+
+        shared_pool().warm_up()  # the workers start while this process imports and reads the catalogue
     from toolkit.collect import collect as collect_files
     from toolkit.reference import load_reference
     from toolkit.workspace import Workspace

@@ -58,6 +58,24 @@ def test_results_in_order_from_reused_workers(pool):
     assert len(set(first + again)) <= pool.size < len(first)  # 12 tasks, no process start per task
 
 
+def test_workers_warmed_up_in_the_background_take_the_first_tasks():
+    with WorkerPool(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=10)) as warm:
+        warm.warm_up()
+        warm.warm_up()  # once is enough: no second set of workers
+        warm._join_warm_up()
+        started = {w.process.pid for w in warm._idle}
+        assert len(started) == warm.size
+        served = {o.result for o in warm.map(pid_of, range(6))}
+        assert served <= started and warm.replaced == 0  # no process started for the tasks
+
+
+def test_a_pool_closed_while_warming_up_leaves_no_worker():
+    warm = WorkerPool(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=10))
+    warm.warm_up()
+    warm.close()
+    assert not warm._idle and not any(t.name == "toolkit-pool-warm-up" for t in __import__("threading").enumerate())
+
+
 def slow_square(x):
     time.sleep(0.05)
     return x * x

@@ -190,8 +190,34 @@ class WorkerPool:
         # collect drives one map from a thread of its own while its main thread may run() a re-check:
         # the idle workers and the map counter are shared between them
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        """Start the workers in a background thread while the caller goes on (the first start runs
+        the forkserver, which imports the toolkit: ~0.8 s in which the caller can import and read the
+        catalogue); the first task waits for them. Does nothing once workers are running."""
+        with self._lock:
+            if self._warming is not None or self._idle:
+                return
+            self._warming = threading.Thread(target=self._start_idle, name="toolkit-pool-warm-up", daemon=True)
+        self._warming.start()
+
+    def _start_idle(self) -> None:
+        for _ in range(self.size):
+            try:
+                worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
+            except Exception:  # noqa: BLE001 - the first task starts its worker itself, and reports
+                return
+            with self._lock:
+                self._idle.append(worker)
+
+    def _join_warm_up(self) -> None:
+        warming = self._warming
+        if warming is not None:
+            warming.join()
 
     def _worker(self) -> _Worker:
+        self._join_warm_up()
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
@@ -304,6 +330,7 @@ class WorkerPool:
         return Outcome(error=TaskError(payload), peak_rss=peak, seconds=seconds)
 
     def close(self) -> None:
+        self._join_warm_up()
         while self._idle:
             self._idle.pop().stop()
 
