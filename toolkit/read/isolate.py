@@ -205,11 +205,14 @@ class WorkerPool:
     def _start_idle(self) -> None:
         for _ in range(self.size):
             try:
-                worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
+                worker = self._new_worker()
             except Exception:  # noqa: BLE001 - the first task starts its worker itself, and reports
                 return
             with self._lock:
                 self._idle.append(worker)
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._ctx, self.limits.worker_memory_bytes)
 
     def _join_warm_up(self) -> None:
         warming = self._warming
@@ -224,7 +227,7 @@ class WorkerPool:
                 if worker.process.is_alive():
                     return worker
                 worker.kill()
-        return _Worker(self._ctx, self.limits.worker_memory_bytes)
+        return self._new_worker()
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` in a worker; return its result, raise ``WorkerFailure`` or
@@ -268,7 +271,7 @@ class WorkerPool:
                         worker.conn.send((fn, args, None if worker.shared_token == token else shared_blob()))
                     except (OSError, ValueError, EOFError):  # the worker died idle: start another
                         worker.kill()
-                        worker = _Worker(self._ctx, self.limits.worker_memory_bytes)
+                        worker = self._new_worker()
                         worker.conn.send((fn, args, shared_blob()))
                     worker.shared_token = token
                     worker.index, worker.started = index, time.monotonic()

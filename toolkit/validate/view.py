@@ -38,13 +38,13 @@ def sort_rows(rows: list[Row], column: str) -> list[Row]:
     filled: list[Row] = []
     missing: list[Row] = []
     values = []
-    for r in rows:  # present() inlined: this runs for every row of every group
+    for r in rows:  # one pass: present() once per row
         value = r[1][column]
-        if value is None or value is _NaT or (isinstance(value, float) and value != value):
-            missing.append(r)
-        else:
+        if present(value):
             filled.append(r)
             values.append(value)
+        else:
+            missing.append(r)
     if len(set(values)) == len(values):  # no ties: every sort gives the same order
         order = sorted(range(len(values)), key=values.__getitem__)
     else:
