@@ -2,10 +2,10 @@
 what would hurt a reader (bombs, encrypted or legacy files, corrupt zips, DTDs, absurd ranges).
 
 Pure Python on the zip. Besides refusing, it returns what it learnt on the way (``PackageScan``): per
-sheet the bounding box of the cells that hold values, row and cell counts, error cells (``#DIV/0!``,
-``t="e"``), formulas saved without a calculated value, cells shown with a percent format, and the
-workbook's 1904 date flag. The reader and the validator use these facts instead of a second, slower
-parse. Every limit lives in ``Limits`` with its default."""
+sheet how many cells hold values, error cells (``#DIV/0!``, ``t="e"``), formulas saved without a
+calculated value, cells shown with a percent format, and the workbook's 1904 date flag. The reader
+and the validator use these facts instead of a second, slower parse. Every limit lives in ``Limits``
+with its default."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import compress
-from operator import itemgetter, ne
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Union
 from xml.etree.ElementTree import Element
@@ -113,11 +113,6 @@ class SheetScan:
     name: str = ""
     state: str = "visible"
     cells: int = 0  # cells holding a value
-    rows: int = 0  # rows holding at least one value
-    min_row: int = 0
-    min_col: int = 0
-    max_row: int = 0
-    max_col: int = 0
     #: (row, col, error text) of cells showing an Excel error, at most ``max_listed_cells``
     error_cells: list[tuple[int, int, str]] = field(default_factory=list)
     n_error_cells: int = 0
@@ -125,13 +120,6 @@ class SheetScan:
     uncalculated: list[tuple[int, int]] = field(default_factory=list)
     n_uncalculated: int = 0
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
-
-    @property
-    def bounding_box(self) -> str:
-        """``A1:H40`` style box of the cells holding values ('' for an empty sheet)."""
-        if not self.cells:
-            return ""
-        return f"{column_letters(self.min_col)}{self.min_row}:{column_letters(self.max_col)}{self.max_row}"
 
 
 @dataclass
@@ -146,10 +134,6 @@ class PackageScan:
     @property
     def cells(self) -> int:
         return sum(s.cells for s in self.sheets)
-
-    @property
-    def rows(self) -> int:
-        return sum(s.rows for s in self.sheets)
 
     def sheet(self, name: str) -> SheetScan | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -496,64 +480,50 @@ def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: 
 
 def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     lo, hi = _cell_region(data)
-    return _count_plain(data, lo, hi, limits, sheet, percent_styles, 0) is not None
+    return _count_plain(data, lo, hi, limits, sheet, percent_styles)
 
 
-def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int],
-                 last_value_row: int) -> int | None:
+def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     """Add the plain cells of ``data[lo:hi]`` to ``sheet`` (which may hold earlier cells of the same
-    part, the last of them in row ``last_value_row``); return the row of the last cell holding a value
-    (``last_value_row`` when none does), or None, with ``sheet`` untouched, when a cell is not plain
-    or lies beyond the limits."""
+    part); False, with ``sheet`` untouched, when a cell is not plain or lies beyond the limits."""
     if any(p.search(data, lo, hi) for p in _NOT_PLAIN):
-        return None
+        return False
     found = _PLAIN_CELL.findall(data, lo, hi)
     if not found:
-        return last_value_row
+        return True
     if any(map(itemgetter(_OTHER), found)):
-        return None
+        return False
     # the groups every cell needs, a group at a time (transposing all twelve cost ~1.5 ms a return)
-    letters, digits, inline, texts, formula, error = (list(map(get, found)) for get in _COLUMNS)
-    number = {text: _column_number(text) for text in set(letters)}
-    row_number = {text: int(text) for text in set(digits)}
+    get_letters, get_digits, get_inline, get_texts, get_formula, get_error = _COLUMNS
+    number = {text: _column_number(text) for text in set(map(get_letters, found))}
+    row_number = {text: int(text) for text in set(map(get_digits, found))}
     if max(row_number.values()) > limits.max_row or max(number.values()) > limits.max_column:
-        return None
-    rows = list(map(row_number.__getitem__, digits))
-    if any(map(bytes.isspace, texts)):
-        holds = [bool(i or t.strip()) for i, t in zip(inline, texts)]
-    else:
-        holds = [bool(i or t) for i, t in zip(inline, texts)]
-    value_rows = list(compress(rows, holds))
-    if value_rows:
-        value_cols = [number[text] for text in set(compress(letters, holds))]
-        box = (min(value_rows), min(value_cols), max(value_rows), max(value_cols))
-        if sheet.cells:
-            box = (min(box[0], sheet.min_row), min(box[1], sheet.min_col),
-                   max(box[2], sheet.max_row), max(box[3], sheet.max_col))
-        sheet.min_row, sheet.min_col, sheet.max_row, sheet.max_col = box
-        sheet.cells += len(value_rows)
-        sheet.rows += sum(map(ne, value_rows, [last_value_row] + value_rows[:-1]))
-        last_value_row = value_rows[-1]
+        return False
+    texts, inline = list(map(get_texts, found)), list(map(get_inline, found))
+    blank, errors = any(map(bytes.isspace, texts)), any(map(get_error, found))
+    if blank or errors or percent_styles:  # which cells hold a value, one by one
+        holds = [bool(i or (t.strip() if blank else t)) for i, t in zip(inline, texts)]
+        sheet.cells += sum(holds)
+    else:  # a cell holds an inline text or a value, never both
+        sheet.cells += 2 * len(found) - texts.count(b"") - inline.count(b"")
     n_listed = limits.max_listed_cells
-    if any(formula):
-        for i in compress(range(len(found)), formula):
-            cell = found[i]
-            if not (cell[_TEXTS] or (cell[_VALUE] and cell[_TEXT_TYPE])):
-                sheet.n_uncalculated += 1
-                if len(sheet.uncalculated) < n_listed:
-                    sheet.uncalculated.append((rows[i], number[letters[i]]))
-    if any(error):
-        for i in compress(range(len(found)), holds):
-            if error[i]:
+    for cell in compress(found, map(get_formula, found)):
+        if not (cell[_TEXTS] or (cell[_VALUE] and cell[_TEXT_TYPE])):
+            sheet.n_uncalculated += 1
+            if len(sheet.uncalculated) < n_listed:
+                sheet.uncalculated.append((row_number[cell[_DIGITS]], number[cell[_LETTERS]]))
+    if errors:
+        for cell in compress(found, holds):
+            if cell[_ERROR]:
                 sheet.n_error_cells += 1
                 if len(sheet.error_cells) < n_listed:
-                    sheet.error_cells.append((rows[i], number[letters[i]], texts[i].decode("utf-8", "replace").strip()))
+                    sheet.error_cells.append((row_number[cell[_DIGITS]], number[cell[_LETTERS]],
+                                              cell[_TEXTS].decode("utf-8", "replace").strip()))
     if percent_styles:
-        for i in compress(range(len(found)), holds):
-            cell = found[i]
+        for cell in compress(found, holds):
             if (cell[_NUMBER_TYPE] or not cell[_TYPED]) and cell[_STYLE] and int(cell[_STYLE]) in percent_styles:
-                sheet.percent_cells.add((rows[i], number[letters[i]]))
-    return last_value_row
+                sheet.percent_cells.add((row_number[cell[_DIGITS]], number[cell[_LETTERS]]))
+    return True
 
 
 def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: SheetScan | None,
@@ -567,7 +537,7 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
         return False  # not a known worksheet part: the streaming scan decides what it is
     name = info.filename
     counted = SheetScan(sheet.part, sheet.name, sheet.state)
-    last_value_row, carry, tail, first = 0, 0, b"", True
+    carry, tail, first = 0, b"", True
     was_enabled = gc.isenabled()
     gc.disable()  # as in _plain_cells: a tuple per cell, freed piece by piece
     try:
@@ -590,10 +560,9 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
                     cut += len(b"</row>")
                 else:  # the member's end: what is left is counted whole
                     cut = len(data)
-                last = _count_plain(data, 0, cut, limits, counted, percent_styles, last_value_row)
-                if last is None:
+                if not _count_plain(data, 0, cut, limits, counted, percent_styles):
                     return False
-                last_value_row, tail = last, data[cut:]
+                tail = data[cut:]
                 if not chunk:
                     break
     except (IntakeRejected, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
@@ -608,10 +577,10 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
 
 
 class _RowState:
-    __slots__ = ("row", "col", "last_value_row")
+    __slots__ = ("row", "col")
 
     def __init__(self) -> None:
-        self.row, self.col, self.last_value_row = 0, 0, 0
+        self.row, self.col = 0, 0
 
 
 def _scan_cells(data: bytes, name: str, limits: Limits, sheet: SheetScan, percent_styles: set[int],
@@ -651,14 +620,6 @@ def _scan_cells(data: bytes, name: str, limits: Limits, sheet: SheetScan, percen
         if not holds:
             continue
         sheet.cells += 1
-        if st.last_value_row != row:
-            sheet.rows += 1
-            st.last_value_row = row
-        if sheet.cells == 1:
-            sheet.min_row, sheet.min_col, sheet.max_row, sheet.max_col = row, col, row, col
-        else:
-            sheet.min_row, sheet.max_row = min(sheet.min_row, row), max(sheet.max_row, row)
-            sheet.min_col, sheet.max_col = min(sheet.min_col, col), max(sheet.max_col, col)
         if kind == b"e":
             sheet.n_error_cells += 1
             if len(sheet.error_cells) < limits.max_listed_cells:

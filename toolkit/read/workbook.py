@@ -46,7 +46,7 @@ class RawWorkbook:
     path: Path
     sheets: dict[str, RawSheet]
     date_1904: bool = False
-    #: what preflight saw (bounding boxes, error cells, formulas without values); None from openpyxl
+    #: what preflight saw (cells holding values, error cells, formulas without values); None from openpyxl
     scan: PackageScan | None = None
 
 
