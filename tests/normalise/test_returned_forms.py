@@ -165,7 +165,7 @@ def test_normalising_never_raises_whatever_is_in_the_cells(located_progress, ref
     excel_row, original = sheet.rows[0]
     row = dict(zip(sheet.spec.keys, values))
     row["project_code"], row["report_no"] = original["project_code"], original["report_no"]
-    sheet_copy = type(sheet)(sheet.spec, sheet.name, sheet.columns, [(excel_row, row)], sheet.percent_cells)
+    sheet_copy = type(sheet).from_rows(sheet.spec, sheet.name, sheet.columns, [(excel_row, row)], sheet.percent_cells)
     frames, findings = normalise_sheet(sheet_copy, ref)
     assert all(f.rule == "value.unreadable" and f.cell.endswith(str(excel_row)) for f in findings)
     assert len(frames.typed) == 1

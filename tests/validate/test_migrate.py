@@ -41,7 +41,7 @@ def test_every_old_version_has_one_migration():
     assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION))
     for version in MIGRATIONS:
         new = {key: cols for key, cols in added_after(version).items() if cols}
-        sheets = {spec.key: LocatedSheet(spec, spec.sheet_name, {}, [(4, {})]) for spec in SHEETS}
+        sheets = {spec.key: LocatedSheet.from_rows(spec, spec.sheet_name, {}, [(4, {})]) for spec in SHEETS}
         MIGRATIONS[version](sheets)
         for key, cols in new.items():
             assert {c.key for c in cols if c.since == version + 1} <= set(sheets[key].rows[0][1]), key

@@ -114,12 +114,12 @@ def _column_index(spec: SheetSpec) -> pd.Index:
 def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False) -> tuple[SheetFrames, list[Finding]]:
     findings: list[Finding] = []
     spec = sheet.spec
-    excel_rows = np.fromiter((r for r, _ in sheet.rows), dtype=np.int64, count=len(sheet.rows))
+    n_rows = len(sheet.excel_rows)
+    excel_rows = np.array(sheet.excel_rows, dtype=np.int64)
     index = pd.Index(excel_rows, name="excel_row")
-    rows = [values for _, values in sheet.rows]
-    raw_columns = {c.key: [values.get(c.key) for values in rows] for c in spec.columns}
+    raw_columns = {c.key: sheet.column(c.key) for c in spec.columns}
     # one object block filled a column at a time: a frame from a dict of lists checks every column
-    raw_cells = np.empty((len(rows), len(spec.columns)), dtype=object)
+    raw_cells = np.empty((n_rows, len(spec.columns)), dtype=object)
     for j, col in enumerate(spec.columns):
         raw_cells[:, j] = raw_columns[col.key]
     raw = pd.DataFrame(raw_cells, index=pd.Index(excel_rows, name="excel_row"), columns=_column_index(spec),
@@ -127,9 +127,9 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
     statuses: dict[tuple[str, str], str | None] = {}
     typed: dict[str, np.ndarray | pd.Series] = {}
     unreadable: list[tuple[int, int]] = []  # (row position, column position)
-    no_percent = [False] * len(rows)
+    no_percent = [False] * n_rows
     for position, col in enumerate(spec.columns):
-        percent = ([sheet.is_percent(col.key, r) for r, _ in sheet.rows] if col.kind == "percent"
+        percent = ([sheet.is_percent(col.key, r) for r in sheet.excel_rows] if col.kind == "percent"
                    and sheet.percent_cells else no_percent)  # most sheets show no cell as a percentage
         parsed, bad = _parse_column(col, raw_columns[col.key], percent, ref, date_1904, statuses)
         unreadable += [(i, position) for i in bad]
@@ -141,11 +141,11 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
         else:  # a Series, so that pandas keeps the texts as objects instead of making them "str"
             typed[col.key] = pd.Series(parsed, index=index, dtype=object)
     for i, position in sorted(unreadable):  # row by row, as the agency reads the sheet
-        col, (excel_row, values) = spec.columns[position], sheet.rows[i]
+        col, excel_row = spec.columns[position], sheet.excel_rows[i]
         kind_th, kind_en = _KIND_WORDS.get(col.kind, ("ข้อความ", "text"))
         findings.append(make_finding("value.unreadable", sheet=sheet.name, cell=sheet.cell(col.key, excel_row),
-                                     value=clean_text(values.get(col.key)), column=col.key,
-                                     item=str(values.get(spec.id_columns[0]) or ""),
+                                     value=clean_text(raw_columns[col.key][i]), column=col.key,
+                                     item=str(raw_columns[spec.id_columns[0]][i] or ""),
                                      label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
     frame = pd.DataFrame(typed, index=index, columns=_column_index(spec))
     return SheetFrames(sheet, frame, raw), findings

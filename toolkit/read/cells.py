@@ -25,13 +25,13 @@ def cell_findings(scan: PackageScan | None, book: Any) -> list[Finding]:
         seen = scan.sheet(located.name)
         if seen is None or not (seen.error_cells or seen.uncalculated):
             continue
-        data_rows = [r for r, _ in located.rows]
+        data_rows = located.excel_rows
         first = min(data_rows) if data_rows else None
         last = max(data_rows) if data_rows else None
         key_of = {col: key for key, col in located.columns.items()}
         kinds = {c.key: c.kind for c in located.spec.columns}
         item_col = located.spec.id_columns[0] if located.spec.id_columns else None
-        items = {r: str(values.get(item_col) or "") for r, values in located.rows} if item_col else {}
+        items = {r: str(v or "") for r, v in zip(data_rows, located.column(item_col))} if item_col else {}
 
         def inside(row: int, col: int) -> bool:
             return col in key_of and first is not None and last is not None and first <= row <= last

@@ -31,8 +31,7 @@ def _add_empty(sheets: dict[str, "LocatedSheet"], sheet_key: str, column_key: st
     sheet = sheets.get(sheet_key)
     if sheet is None:
         return
-    for _, values in sheet.rows:
-        values.setdefault(column_key, None)
+    sheet.values.setdefault(column_key, [None] * len(sheet.excel_rows))
 
 
 def _v1_to_v2(sheets: dict[str, "LocatedSheet"]) -> None:

@@ -26,11 +26,34 @@ _MARKER_DASH = END_MARKER[0]
 
 @dataclass
 class LocatedSheet:
+    """A template sheet found in a return: where its columns are, and its data rows a column at a
+    time (the typed frames are built a column at a time, without a dict per row)."""
+
     spec: SheetSpec
     name: str
     columns: dict[str, int]  # column key -> 1-based column index
-    rows: list[tuple[int, dict[str, Any]]]  # (excel row, raw value by column key)
+    excel_rows: list[int]  # the data rows, in sheet order
+    values: dict[str, list[Any]]  # raw values by column key, one per data row (the columns found)
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    @classmethod
+    def from_rows(cls, spec: SheetSpec, name: str, columns: dict[str, int], rows: list[tuple[int, dict[str, Any]]],
+                  percent_cells: set[tuple[int, int]] | None = None) -> "LocatedSheet":
+        """From (excel row, raw value by column key) pairs; a key a row lacks is None there."""
+        keys = list(dict.fromkeys(key for _, values in rows for key in values))
+        values = {key: [row.get(key) for _, row in rows] for key in keys}
+        return cls(spec, name, columns, [r for r, _ in rows], values, percent_cells or set())
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """(excel row, raw value by column key) per data row."""
+        keys = list(self.values)
+        return [(r, dict(zip(keys, cells))) for r, *cells in zip(self.excel_rows, *self.values.values())]
+
+    def column(self, key: str) -> list[Any]:
+        """The raw values of a column, one per data row (all None for a column not found)."""
+        found = self.values.get(key)
+        return [None] * len(self.excel_rows) if found is None else found
 
     def cell(self, key: str, excel_row: int) -> str:
         col = self.columns.get(key)
@@ -158,6 +181,28 @@ def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: lis
     return columns, header + (2 if has_en_row else 1)
 
 
+def _data_columns(rows: list[list[Any]], first: int, columns: dict[str, int]) -> tuple[list[int], dict[str, list[Any]]]:
+    """The data rows from Excel row ``first`` to the end marker (or the sheet's end), without the rows
+    that hold nothing in the located columns: (their Excel rows, their values by column key)."""
+    block = rows[first - 1:]
+    for i, row in enumerate(block):
+        # (the marker's dash survives cleaning, and no other character becomes one)
+        if row and type(row[0]) is str and _MARKER_DASH in row[0] and clean_text(row[0]) == END_MARKER:
+            block = block[:i]
+            break
+    reach = max(columns.values(), default=0)
+    if all(len(row) >= reach for row in block):  # most sheets: every row as wide as the furthest column
+        cells = {key: list(map(itemgetter(c - 1), block)) for key, c in columns.items()}
+    else:
+        cells = {key: [row[c - 1] if c <= len(row) else None for row in block] for key, c in columns.items()}
+    width = len(cells)
+    kept = [i for i, row in enumerate(zip(*cells.values()))
+            if row.count(None) != width and not all(v is None or clean_text(v) == "" for v in row)]
+    if len(kept) != len(block):
+        cells = {key: [column[i] for i in kept] for key, column in cells.items()}
+    return [first + i for i in kept], cells
+
+
 def read_return(path: Path) -> ReturnedWorkbook:
     """Open a returned workbook and locate its sheets. Raises ToolkitError if it cannot be opened."""
     book = open_workbook(path)
@@ -178,26 +223,8 @@ def read_return(path: Path) -> ReturnedWorkbook:
             findings.append(make_finding("sheet.renamed", sheet=sheet.name, value=sheet.name,
                                          expected=spec.sheet_name))
         columns, first = _locate_columns(sheet, header, spec, findings, version, missing)
-        rows = []
-        positions = list(columns.items())
-        keys = [key for key, _ in positions]
-        reach = max(columns.values(), default=0)
-        # the located cells of a row at once (a row as wide as the furthest column: most rows)
-        pick = itemgetter(*[c - 1 for _, c in positions]) if len(positions) > 1 else None
-        for r in range(first, len(sheet.rows) + 1):
-            row = sheet.rows[r - 1]  # sheet.value(r, c), without a call per cell
-            # (the marker's dash survives cleaning, and no other character becomes one)
-            if row and type(row[0]) is str and _MARKER_DASH in row[0] and clean_text(row[0]) == END_MARKER:
-                break
-            width = len(row)
-            if pick is not None and width >= reach:
-                values = dict(zip(keys, pick(row)))
-            else:
-                values = {key: row[c - 1] if c <= width else None for key, c in positions}
-            if all(v is None or clean_text(v) == "" for v in values.values()):
-                continue
-            rows.append((r, values))
-        located[spec.key] = LocatedSheet(spec, sheet.name, columns, rows, sheet.percent_cells)
+        excel_rows, values = _data_columns(sheet.rows, first, columns)
+        located[spec.key] = LocatedSheet(spec, sheet.name, columns, excel_rows, values, sheet.percent_cells)
     inferred = version is None
     if version is None:
         version = infer_version(missing)
