@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.builders import make_return
+from tests.builders import make_return, set_cell
 from toolkit.layout import META_SHEET, template_checksum, template_checksum_of_text
 from toolkit.read.returned import read_return
 from toolkit.validate.run import validate_file
@@ -57,3 +57,23 @@ def test_a_rewritten_prefill_is_judged_by_its_values(tmp_path, ref, how, tampere
     assert template_checksum_of_text(meta["agency_code"], meta["round"], book.prefill_text) != meta["prefill_checksum"]
     rules = {f.rule for f in validate_file(path, ref).report.findings}
     assert ("template.metadata-tampered" in rules) is tampered
+
+
+@pytest.mark.parametrize("typed, changed", [
+    (lambda day: day.replace(day=day.day % 28 + 1), True),  # another day
+    (lambda day: f"{day.day}/{day.month}/{day.year + 543}", False),  # the same day, typed as Buddhist-Era text
+    (lambda day: None, True),  # emptied
+])
+def test_a_prefilled_date_is_compared_as_a_day(tmp_path, ref, typed, changed):
+    """Pre-filled dates are compared by their day, however the cell holds it."""
+    at = {}
+
+    def edit(book, cells):
+        key = next(k for k in cells if k[0] == "plan_steps" and k[2] == "planned_start")
+        sheet, address = cells[key]
+        day = book[sheet][address].value
+        at["cell"] = set_cell(book, cells, key, typed(day))
+
+    findings = validate_file(make_return(tmp_path, edit=edit), ref).report.findings
+    hits = [f.cell for f in findings if f.rule == "identity.prefilled-changed"]
+    assert hits == ([at["cell"]] if changed else [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from schemas import SHEETS_BY_KEY, SheetSpec
@@ -14,8 +15,6 @@ from toolkit.normalise.frames import SheetFrames
 from toolkit.read.returned import ReturnedWorkbook
 from toolkit.reference import Reference
 
-#: value types whose canonical form is remembered per column (hashable, and never equal across types)
-_MEMO_TYPES = (str, float)
 _ROUND_IN_NAME = re.compile(r"(\d{4})-(Q[1-4]|M(?:0[1-9]|1[0-2]))", re.IGNORECASE)
 
 
@@ -61,20 +60,28 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         sheet, typed = sheet_frames.sheet, sheet_frames.typed
         seen: dict[str, int] = {}
         id_col = spec.id_columns[-1]
-        columns = {c.key: c for c in spec.columns}
         canons: dict[str, list[str]] = {}  # per column, each row's value as compared, made on first use
 
         def canon_column(col_key: str) -> list[str]:
-            if col_key not in canons:
+            """``_canon`` of each row's value: blanks (None, NaN, NaT) are "", each distinct value is made
+            once (a column holds one type: texts, numbers or timestamps, never equal across types)."""
+            found = canons.get(col_key)
+            if found is None and typed[col_key].dtype.kind == "M" and spec.column(col_key).kind != "status":
+                # dates as canonical() writes them (ISO days), without a Timestamp per row
+                days = np.datetime_as_string(typed[col_key].to_numpy(dtype="datetime64[D]")).tolist()
+                found = canons[col_key] = ["" if d == "NaT" else d for d in days]
+            if found is None:
                 values = typed[col_key].tolist()
-                # each distinct text or number once (a NaN is its own key, found again by identity)
-                once = {v: _canon(spec, col_key, v, ref) for v in {v for v in values if type(v) in _MEMO_TYPES}}
-                canons[col_key] = [once[v] if type(v) in _MEMO_TYPES else _canon(spec, col_key, v, ref)
-                                   for v in values]
-            return canons[col_key]
+                # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object
+                memo = {v: "" if v is None or v is pd.NaT or (type(v) is float and v != v)
+                        else _canon(spec, col_key, v, ref) for v in set(values)}
+                found = canons[col_key] = list(map(memo.__getitem__, values))
+            return found
 
         rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
         skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
+        compared = {k: canon_column(k) for k in {k for r in rows.values() for k in r} - skip}
+        status = {c.key for c in spec.columns if c.kind == "status"}
         for i, row in enumerate(typed.index.tolist()):
             rid = rids[i]
             if rid in seen:
@@ -91,8 +98,8 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
             for col_key, want in rows[rid].items():
                 if col_key in skip:
                     continue
-                want_c = _canon(spec, col_key, want, ref) if columns[col_key].kind == "status" else want
-                if canon_column(col_key)[i] != want_c:
+                want_c = _canon(spec, col_key, want, ref) if col_key in status else want
+                if compared[col_key][i] != want_c:
                     findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
                                                  cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],
                                                  item=rid, column=col_key, expected=want))
