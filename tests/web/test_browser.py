@@ -74,8 +74,10 @@ def test_agency_office_and_auditor_in_a_real_browser(ws, tokens, server, tmp_pat
             assert _fix_from_feedback(feedback, broken, fixed) == ("ความก้าวหน้า (Progress)", "E9")
             page.set_input_files("input[type=file]", str(fixed))
             page.click("button:has-text('ตรวจไฟล์')")
-            # The old page is still shown while the new one loads; between the two there is no #summary.
-            page.wait_for_function("(document.querySelector('#summary')?.innerText ?? '').includes('ส่งได้')")
+            # The old page ("ยังส่งไม่ได้") is still shown while the new one loads. A locator waits in
+            # Playwright's own script world: a wait_for_function predicate is re-run by eval in the new
+            # page, which its Content-Security-Policy (no 'unsafe-eval') refuses, so that wait was flaky.
+            page.locator("#summary", has_text="ส่งได้").wait_for()
             assert "คำเตือน 1 รายการ" in page.inner_text("#summary")
             page.click("button:has-text('ส่งแบบรายงาน')")
             page.wait_for_url("**/receipt/*")
