@@ -532,6 +532,9 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         col: dict[str, Any] = {}
         options = {"executor": executor, "scheduler": scheduler} if executor else {}
         with timing.recording() as t, measured(col):
+            pool = None if executor else _pool_size()
+            if pool is not None and hasattr(pool, "warm_up"):  # as ``toolkit collect`` does: the workers
+                pool.warm_up()  # start while the catalogue is read
             with timing.stage("catalogue"):
                 cat = ws.catalogue()
             results = collect(ws, None, ref, cat, **options)
