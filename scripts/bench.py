@@ -461,7 +461,7 @@ def _stage_seconds(t: Any) -> dict[str, dict[str, Any]]:
     return stages
 
 
-def _pool_size() -> Any:
+def _shared_pool() -> Any:
     try:
         from toolkit.read.isolate import shared_pool
 
@@ -532,7 +532,7 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         col: dict[str, Any] = {}
         options = {"executor": executor, "scheduler": scheduler} if executor else {}
         with timing.recording() as t, measured(col):
-            pool = None if executor else _pool_size()
+            pool = None if executor else _shared_pool()
             if pool is not None and hasattr(pool, "warm_up"):  # as ``toolkit collect`` does: the workers
                 pool.warm_up()  # start while the catalogue is read
             with timing.stage("catalogue"):
@@ -550,7 +550,7 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         col["cpu_ms_per_file"] = round(1000 * col["cpu_s"] / n, 1)
         col["memory"] = _peak_rss_mib()
         worker_peak = max((getattr(r, "peak_rss", 0) or 0 for r in results), default=0) / (1 << 20)
-        workers = getattr(_pool_size(), "size", 1)
+        workers = getattr(_shared_pool(), "size", 1)
         col["memory"]["worker_peak_mib"] = round(worker_peak, 1)
         col["memory"]["workers"] = workers
         # collect's peak: this process and every worker at its own peak. "children_mib" is not part of

@@ -149,7 +149,7 @@ def _column_json(series: pd.Series) -> list[str]:
         return list(map(int.__repr__, series.tolist()))
     if series.dtype == _DATES:
         return ["null" if day == "NaT" else f'"{day}"' for day in np.datetime_as_string(series.to_numpy(), unit="D")]
-    if kind == "M":  # with a time zone
+    if kind == "M":  # another unit, or a time zone
         return ["null" if v is pd.NaT else f'"{v.date().isoformat()}"' for v in series]
     return [_TEXT_JSON(v) if type(v) is str else "null" if v is None else _ROW_JSON(_jsonable(v))
             for v in series.tolist()]

@@ -122,7 +122,7 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
     raw_cells = np.empty((n_rows, len(spec.columns)), dtype=object)
     for j, col in enumerate(spec.columns):
         raw_cells[:, j] = raw_columns[col.key]
-    raw = pd.DataFrame(raw_cells, index=pd.Index(excel_rows, name="excel_row"), columns=_column_index(spec),
+    raw = pd.DataFrame(raw_cells, index=index.copy(), columns=_column_index(spec),
                        dtype=object)  # dtype given: no look for dates in each column
     statuses: dict[tuple[str, str], str | None] = {}
     typed: dict[str, np.ndarray | pd.Series] = {}

@@ -63,18 +63,17 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         canons: dict[str, list[str]] = {}  # per column, each row's value as compared, made on first use
 
         def canon_column(col_key: str) -> list[str]:
-            """``_canon`` of each row's value: blanks (None, NaN, NaT) are "", each distinct value is made
-            once (a column holds one type: texts, numbers or timestamps, never equal across types)."""
+            """``_canon`` of each row's value, each distinct value made once (a column holds one type:
+            texts, numbers or timestamps, never equal across types)."""
             found = canons.get(col_key)
-            if found is None and typed[col_key].dtype.kind == "M" and spec.column(col_key).kind != "status":
-                # dates as canonical() writes them (ISO days), without a Timestamp per row
+            if found is None and typed[col_key].dtype.kind == "M":
+                # dates as _canon() writes them (ISO days; NaT ""), without a Timestamp per row
                 days = np.datetime_as_string(typed[col_key].to_numpy(dtype="datetime64[D]")).tolist()
                 found = canons[col_key] = ["" if d == "NaT" else d for d in days]
             if found is None:
                 values = typed[col_key].tolist()
                 # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object
-                memo = {v: "" if v is None or v is pd.NaT or (type(v) is float and v != v)
-                        else _canon(spec, col_key, v, ref) for v in set(values)}
+                memo = {v: _canon(spec, col_key, v, ref) for v in set(values)}
                 found = canons[col_key] = list(map(memo.__getitem__, values))
             return found
 
