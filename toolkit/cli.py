@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from toolkit import __version__
@@ -32,8 +32,8 @@ def _fail(exc: ToolkitError) -> None:
     raise typer.Exit(2)
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+def _progress(*extra: ProgressColumn) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *extra, console=err,
                     transient=True, disable=not err.is_terminal)
 
 
@@ -193,8 +193,17 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
 
     try:
         ws = Workspace.open(workspace)
-        with locked(ws):
-            result = merge_workspace(ws, load_reference())
+        with locked(ws), _progress(TimeElapsedColumn()) as bar:
+            task = [bar.add_task("merge", total=None)]
+
+            def show(step: str, done: int, total: int | None) -> None:
+                if total is None:  # a step without a measure: a pulsing bar of its own (rich cannot unset a total)
+                    bar.remove_task(task[0])
+                    task[0] = bar.add_task(f"merge: {step}", total=None)
+                else:
+                    bar.update(task[0], description=f"merge: {step}", completed=done, total=total)
+
+            result = merge_workspace(ws, load_reference(), progress=show)
     except ToolkitError as exc:
         _fail(exc)
     d = result.data

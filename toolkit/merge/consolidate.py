@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from schemas import SHEETS
 from toolkit.calendar import Round
@@ -88,8 +88,10 @@ class Row(Mapping[str, Any]):
 
 
 def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings,
-                      today: date | None = None) -> MasterData:
-    """Everything the master shows; ``today`` (default: the clock) decides whether a missing return is late."""
+                      today: date | None = None,
+                      progress: Callable[[str, int, int | None], None] | None = None) -> MasterData:
+    """Everything the master shows; ``today`` (default: the clock) decides whether a missing return is
+    late; ``progress(step, done, total)`` hears how far the consolidation is."""
     current = ledger.current()
     latest = ledger.latest()
     rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
@@ -103,6 +105,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     # each row's values are decoded on their own: the same code, unit, status or day would otherwise be
     # a separate object in every row (~3/4 of the cells' memory at N=125)
     shared: dict[Any, Any] = {}
+    steps, done = len(SHEETS) * len(accepted), 0
     for spec in SHEETS:
         rows: list[Row] = []
         index = {k: i for i, k in enumerate(dict.fromkeys([*_LINEAGE_KEYS, *(c.key for c in spec.columns)]))}
@@ -110,6 +113,9 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
         columns = [(index[c.key], c.key, c.kind == "status", c.vocab or "", c.kind == "date") for c in spec.columns]
         width = len(index)
         for s in accepted:
+            if progress:
+                progress(f"consolidating {spec.en}", done, steps)
+                done += 1
             src = sources.of(s.id, spec.key)
             name = names.get(s.agency, "")
             for excel_row, values in ledger.rows(s.id, spec.key):
@@ -191,6 +197,9 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "note": decision.get("note", ""), "reviewer": decision.get("reviewer", ""),
                 "decided_on": decision.get("decided_on", "")})
     from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
+    if progress:
+        progress(f"consolidating {SHEETS[-1].en}", steps, steps)
+        progress("looking for outliers across returns", 0, None)
     data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
 
@@ -76,9 +76,15 @@ _WIDTH = {"text": 18, "code": 13, "int": 9, "number": 11, "percent": 11, "money"
           "status": 16}
 
 
+#: rows written between two reports to ``write_master``'s ``progress``
+_REPORT_EVERY = 2000
+
+
 class _Writer:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, progress: Callable[[str, int, int | None], None] | None = None,
+                 total_rows: int = 0) -> None:
         self.book = new_workbook(str(path))
+        self.progress, self.total_rows, self.rows_written = progress, total_rows, 0
         base = {"font_name": "TH Sarabun New", "font_charset": 222, "font_size": 14, "valign": "top"}
         self.base = base
         self.head_th = self.book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
@@ -118,7 +124,12 @@ class _Writer:
         keys = [key for key, *_ in columns]
         key_index: dict[str, int] | None = None
         at: list[int | None] = []
+        report = self.progress if alone else None  # the Summary's small tables are not counted
+        if report is not None:
+            report(f"writing {name}", self.rows_written, self.total_rows)
         for r, row in enumerate(rows, start=start_row + 2):
+            if report is not None and r > 2 and (r - 2) % _REPORT_EVERY == 0:
+                report(f"writing {name}", self.rows_written + r - 2, self.total_rows)
             if by_column:
                 if type(row) is Row:  # a consolidated row: its cells by position, worked out once per sheet
                     if row.key_index is not key_index:
@@ -135,6 +146,8 @@ class _Writer:
                 if isinstance(value, bool):
                     value = "ใช่ / yes" if value else ""
                 write_value(ws, r, c, value, self.fmt.get(kind, self.plain), self.fmt["date"])
+        if alone:
+            self.rows_written += len(rows)
         last = start_row + 1 + max(len(rows), 1)
         options = {"columns": [{"header": en} for _, _, en, _ in columns], "style": "Table Style Light 9",
                    "name": f"t_{name}_{start_row}"}
@@ -204,10 +217,14 @@ def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
     return _PREFIX + [(c.key, c.th, c.en, c.kind) for c in spec.columns] + _SUFFIX
 
 
-def write_master(data: MasterData, path: Path) -> Path:
-    """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``."""
+def write_master(data: MasterData, path: Path,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+    """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``.
+    ``progress(step, rows written, rows in all)`` hears each sheet, then the saving of the file."""
     tmp = temp_path(path)
-    w = _Writer(tmp)
+    total = (len(data.submissions) + sum(len(data.sheets.get(key, [])) for key in MASTER_SHEETS)
+             + len(data.kpi_results) + len(data.flags))
+    w = _Writer(tmp, progress, total)
     w.book.set_properties({"created": _created(data)})  # same ledger, same bytes
     summary = w.book.add_worksheet("Summary")
     sheets: dict[str, Any] = {}
@@ -261,6 +278,8 @@ def write_master(data: MasterData, path: Path) -> Path:
     check(flags_ws.data_validation(2, dec_col, max(n, 2) + 500, dec_col, {
         "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
     write_summary(w, summary, data)
+    if progress:
+        progress("saving the master workbook", total, None)  # xlsxwriter assembles and zips it: ~60 % of the time
     w.book.close()
     return commit(tmp, path, keep_previous=path.with_name(f"{path.stem}.previous{path.suffix}"))
 

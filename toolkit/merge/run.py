@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.ledger import Ledger
@@ -15,6 +16,14 @@ from toolkit.timing import stage
 from toolkit.workspace import Workspace
 
 
+#: ``progress(step, done, total)``: what merge is doing, and how far (total None: no measure of it)
+MergeProgress = Callable[[str, int, "int | None"], None]
+
+
+def _quiet(step: str, done: int, total: int | None) -> None:
+    return None
+
+
 @dataclass
 class MergeResult:
     path: Path
@@ -22,12 +31,17 @@ class MergeResult:
     decisions_imported: int
 
 
-def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_SETTINGS) -> MergeResult:
+def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
+                    progress: MergeProgress | None = None) -> MergeResult:
+    """Read the auditors' decisions back from the master, then rebuild it from the ledger.
+    ``progress`` hears each step (at a national scale the whole takes minutes)."""
+    step = progress or _quiet
     with stage("merge_read"):
         catalogue = ws.catalogue()
         with Ledger(ws.ledger_path) as ledger:
+            step("reading the auditors' decisions", 0, None)
             imported = import_decisions(ws.master_path, ledger)
-            data = build_master_data(ledger, catalogue, ref, settings)
+            data = build_master_data(ledger, catalogue, ref, settings, progress=step)
     with stage("merge_write"):
-        written = write_master(data, ws.master_path)
+        written = write_master(data, ws.master_path, progress=step)
     return MergeResult(written, data, imported)
