@@ -47,6 +47,9 @@ def _as_date(text: Any) -> Any:
     return text
 
 
+#: ``progress(step, done, total)``: what a merge is doing and how far (total None: the step has no measure)
+MergeProgress = Callable[[str, int, int | None], None]
+
 _SHEET_KEYS = {spec.sheet_name: spec.key for spec in SHEETS}
 #: texts up to this length are shared between rows (longer ones, narratives, are mostly unique)
 _SHARED_MAX = 128
@@ -89,7 +92,7 @@ class Row(Mapping[str, Any]):
 
 def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings,
                       today: date | None = None,
-                      progress: Callable[[str, int, int | None], None] | None = None) -> MasterData:
+                      progress: MergeProgress | None = None) -> MasterData:
     """Everything the master shows; ``today`` (default: the clock) decides whether a missing return is
     late; ``progress(step, done, total)`` hears how far the consolidation is."""
     current = ledger.current()

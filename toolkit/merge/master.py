@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
 
 from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
 from toolkit.layout import BE_DATE_FORMAT
-from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, Row
+from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, MergeProgress, Row
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
@@ -81,8 +81,7 @@ _REPORT_EVERY = 2000
 
 
 class _Writer:
-    def __init__(self, path: Path, progress: Callable[[str, int, int | None], None] | None = None,
-                 total_rows: int = 0) -> None:
+    def __init__(self, path: Path, progress: MergeProgress | None = None, total_rows: int = 0) -> None:
         self.book = new_workbook(str(path))
         self.progress, self.total_rows, self.rows_written = progress, total_rows, 0
         base = {"font_name": "TH Sarabun New", "font_charset": 222, "font_size": 14, "valign": "top"}
@@ -217,8 +216,7 @@ def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
     return _PREFIX + [(c.key, c.th, c.en, c.kind) for c in spec.columns] + _SUFFIX
 
 
-def write_master(data: MasterData, path: Path,
-                 progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+def write_master(data: MasterData, path: Path, progress: MergeProgress | None = None) -> Path:
     """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``.
     ``progress(step, rows written, rows in all)`` hears each sheet, then the saving of the file."""
     tmp = temp_path(path)

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.ledger import Ledger
-from toolkit.merge.consolidate import MasterData, build_master_data
+from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_data
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
 from toolkit.reference import Reference
 from toolkit.timing import stage
 from toolkit.workspace import Workspace
-
-
-#: ``progress(step, done, total)``: what merge is doing, and how far (total None: no measure of it)
-MergeProgress = Callable[[str, int, "int | None"], None]
-
-
-def _quiet(step: str, done: int, total: int | None) -> None:
-    return None
 
 
 @dataclass
@@ -35,13 +26,13 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
                     progress: MergeProgress | None = None) -> MergeResult:
     """Read the auditors' decisions back from the master, then rebuild it from the ledger.
     ``progress`` hears each step (at a national scale the whole takes minutes)."""
-    step = progress or _quiet
     with stage("merge_read"):
         catalogue = ws.catalogue()
         with Ledger(ws.ledger_path) as ledger:
-            step("reading the auditors' decisions", 0, None)
+            if progress:
+                progress("reading the auditors' decisions", 0, None)
             imported = import_decisions(ws.master_path, ledger)
-            data = build_master_data(ledger, catalogue, ref, settings, progress=step)
+            data = build_master_data(ledger, catalogue, ref, settings, progress=progress)
     with stage("merge_write"):
-        written = write_master(data, ws.master_path, progress=step)
+        written = write_master(data, ws.master_path, progress=progress)
     return MergeResult(written, data, imported)
