@@ -194,14 +194,17 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
     try:
         ws = Workspace.open(workspace)
         with locked(ws), _progress(TimeElapsedColumn()) as bar:
-            task = [bar.add_task("merge", total=None)]
+            task, shown = [bar.add_task("merge", total=None)], ["merge"]  # the bar, and the step it shows
 
             def show(step: str, done: int, total: int | None) -> None:
+                description = f"merge: {step}"
+                new_step, shown[0] = description != shown[0], description
                 if total is None:  # a step without a measure: a pulsing bar of its own (rich cannot unset a total)
                     bar.remove_task(task[0])
-                    task[0] = bar.add_task(f"merge: {step}", total=None)
-                else:
-                    bar.update(task[0], description=f"merge: {step}", completed=done, total=total)
+                    task[0] = bar.add_task(description, total=None)
+                # a new step is drawn at once, its counts at the bar's own pace
+                bar.update(task[0], description=description, completed=done if total is not None else 0,
+                           total=total, refresh=new_step)
 
             result = merge_workspace(ws, load_reference(), progress=show)
     except ToolkitError as exc:

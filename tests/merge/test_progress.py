@@ -27,6 +27,8 @@ def test_merge_reports_each_step_in_order(collected, ref, monkeypatch):
     monkeypatch.setattr(master, "_REPORT_EVERY", 5)  # the small return's sheets hold tens of rows
     heard: list[tuple[str, int, int | None]] = []
     result = merge_workspace(collected, ref, progress=lambda step, done, total: heard.append((step, done, total)))
+    assert all(" / " in step and step[0] > "\u0e00" for step, _, _ in heard)  # Thai, then English
+    heard = [(step.split(" / ", 1)[1], done, total) for step, done, total in heard]
     steps = [step for step, _, _ in heard]
     assert steps[0] == "reading the auditors' decisions"
     assert steps[-1] == "saving the master workbook"
@@ -53,5 +55,5 @@ def test_merge_command_shows_its_progress_on_a_terminal(collected, monkeypatch):
     result = CliRunner().invoke(cli.app, ["merge", str(collected.root)])
     assert result.exit_code == 0, result.output
     shown = screen.getvalue()
-    assert "merge: writing Progress" in shown or "merge: saving the master workbook" in shown
+    assert "merge: เขียน / writing Progress" in shown and "merge: บันทึกไฟล์รวม / saving the master workbook" in shown
     assert "master:" in result.stdout

@@ -117,7 +117,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
         width = len(index)
         for s in accepted:
             if progress:
-                progress(f"consolidating {spec.en}", done, steps)
+                progress(f"รวมข้อมูล {spec.th} / consolidating {spec.en}", done, steps)
                 done += 1
             src = sources.of(s.id, spec.key)
             name = names.get(s.agency, "")
@@ -201,8 +201,8 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "decided_on": decision.get("decided_on", "")})
     from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
     if progress:
-        progress(f"consolidating {SHEETS[-1].en}", steps, steps)
-        progress("looking for outliers across returns", 0, None)
+        progress(f"รวมข้อมูล {SHEETS[-1].th} / consolidating {SHEETS[-1].en}", steps, steps)
+        progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
     data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
 

@@ -125,10 +125,10 @@ class _Writer:
         at: list[int | None] = []
         report = self.progress if alone else None  # the Summary's small tables are not counted
         if report is not None:
-            report(f"writing {name}", self.rows_written, self.total_rows)
+            report(f"เขียน / writing {name}", self.rows_written, self.total_rows)
         for r, row in enumerate(rows, start=start_row + 2):
             if report is not None and r > 2 and (r - 2) % _REPORT_EVERY == 0:
-                report(f"writing {name}", self.rows_written + r - 2, self.total_rows)
+                report(f"เขียน / writing {name}", self.rows_written + r - 2, self.total_rows)
             if by_column:
                 if type(row) is Row:  # a consolidated row: its cells by position, worked out once per sheet
                     if row.key_index is not key_index:
@@ -277,7 +277,7 @@ def write_master(data: MasterData, path: Path, progress: MergeProgress | None = 
         "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
     write_summary(w, summary, data)
     if progress:
-        progress("saving the master workbook", total, None)  # xlsxwriter assembles and zips it: ~60 % of the time
+        progress("บันทึกไฟล์รวม / saving the master workbook", total, None)  # xlsxwriter assembles and zips it: ~60 % of the time
     w.book.close()
     return commit(tmp, path, keep_previous=path.with_name(f"{path.stem}.previous{path.suffix}"))
 

@@ -30,7 +30,7 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
         catalogue = ws.catalogue()
         with Ledger(ws.ledger_path) as ledger:
             if progress:
-                progress("reading the auditors' decisions", 0, None)
+                progress("อ่านผลการพิจารณา / reading the auditors' decisions", 0, None)
             imported = import_decisions(ws.master_path, ledger)
             data = build_master_data(ledger, catalogue, ref, settings, progress=progress)
     with stage("merge_write"):
