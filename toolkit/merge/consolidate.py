@@ -115,9 +115,10 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
         lineage = [index[k] for k in _LINEAGE_KEYS]
         columns = [(index[c.key], c.key, c.kind == "status", c.vocab or "", c.kind == "date") for c in spec.columns]
         width = len(index)
+        label = f"รวมข้อมูล {spec.th} / consolidating {spec.en}"
         for s in accepted:
             if progress:
-                progress(f"รวมข้อมูล {spec.th} / consolidating {spec.en}", done, steps)
+                progress(label, done, steps)
                 done += 1
             src = sources.of(s.id, spec.key)
             name = names.get(s.agency, "")
@@ -201,7 +202,7 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "decided_on": decision.get("decided_on", "")})
     from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
     if progress:
-        progress(f"รวมข้อมูล {SHEETS[-1].th} / consolidating {SHEETS[-1].en}", steps, steps)
+        progress(label, steps, steps)  # the last sheet's consolidation done
         progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
     data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))

@@ -124,11 +124,12 @@ class _Writer:
         key_index: dict[str, int] | None = None
         at: list[int | None] = []
         report = self.progress if alone else None  # the Summary's small tables are not counted
+        label = f"เขียน / writing {name}"
         if report is not None:
-            report(f"เขียน / writing {name}", self.rows_written, self.total_rows)
+            report(label, self.rows_written, self.total_rows)
         for r, row in enumerate(rows, start=start_row + 2):
             if report is not None and r > 2 and (r - 2) % _REPORT_EVERY == 0:
-                report(f"เขียน / writing {name}", self.rows_written + r - 2, self.total_rows)
+                report(label, self.rows_written + r - 2, self.total_rows)
             if by_column:
                 if type(row) is Row:  # a consolidated row: its cells by position, worked out once per sheet
                     if row.key_index is not key_index:
