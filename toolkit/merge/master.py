@@ -16,7 +16,7 @@ from toolkit.merge.consolidate import OUTCOME_LABELS, MasterData, MergeProgress,
 from toolkit.merge.decisions import WRITTEN_COLUMN, decision_signature
 from toolkit.merge.kpi_results import STATUS_LABELS, TREND_LABELS
 from toolkit.merge.summary_sheet import write_summary
-from toolkit.template.xlsx import check, fit_text, new_workbook, write_value
+from toolkit.template.xlsx import EXCEL_MAX_STRING, check, fit_text, new_workbook, write_value
 
 MASTER_SHEETS = {"projects": "Projects", "progress": "Progress", "plan_steps": "PlanSteps", "kpis": "KPIs"}
 DECISIONS = ("ยืนยัน / confirmed", "ชี้แจงแล้ว / explained", "ไม่เป็นปัญหา / false alarm")
@@ -112,7 +112,7 @@ class _Writer:
             ws.set_footer(f"&L{name}&Rหน้า &P / &N")
         if start_row == 0:
             ws.repeat_rows(0, 1)
-        # a table alone on its sheet: each column carries its format, rows go in with write_row
+        # a table alone on its sheet: each column carries its format, cells go in without one
         by_column = configure and start_row == 0
         for c, (key, th, en, kind) in enumerate(columns):
             check(ws.write_string(start_row, c, th, self.head_th), "write Thai header")
@@ -136,10 +136,10 @@ class _Writer:
                         key_index = row.key_index
                         at = [key_index.get(key) for key in keys]
                     cells = row.cells
-                    values = [None if i is None else _cell(cells[i]) for i in at]
+                    values = [None if i is None else cells[i] for i in at]
                 else:
-                    values = [_cell(row.get(key)) for key in keys]
-                check(ws.write_row(r, 0, values), f"write row {r} of {name}")
+                    values = [row.get(key) for key in keys]
+                _write_cells(ws, r, values, name)
                 continue
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
@@ -201,6 +201,31 @@ def _ranges_can_be_widened() -> bool:
         return bool(whole.tables == small.tables)
     except Exception:  # another xlsxwriter: take the plain path
         return False
+
+
+def _write_cells(ws: Any, r: int, values: Sequence[Any], name: str) -> None:
+    """Row ``r``'s cells from column A, unformatted (the column's format shows), each through the
+    write method of its type: what ``write_row`` does after its per-cell dispatch, which took a third
+    of the master's writing time. Anything but a text, number or day goes through ``_cell``."""
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    for c, value in enumerate(values):
+        kind = type(value)
+        if kind is str:
+            if not value:
+                continue  # write_row writes nothing for an empty text without a format
+            code = write_string(r, c, value if len(value) <= EXCEL_MAX_STRING else fit_text(value))
+        elif kind is float or kind is int:
+            if value != value:
+                continue  # NaN: a blank, as _cell makes it
+            code = write_number(r, c, value)
+        elif value is None:
+            continue
+        elif kind is date:
+            code = write_datetime(r, c, value)
+        else:
+            code = ws.write(r, c, _cell(value))
+        if code:
+            check(code, f"write {name} row {r + 1} column {c + 1}")
 
 
 def _cell(value: Any) -> Any:

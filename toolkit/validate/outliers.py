@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from openpyxl.utils import get_column_letter
@@ -124,6 +126,7 @@ def _round_key(text: str) -> tuple[int, int]:
 
 
 # -- measures ------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def _due_in(round_text: str) -> range:
     """Report numbers first due in a round (a return restates the earlier ones of the year)."""
     try:
@@ -173,27 +176,31 @@ def _kpi_points(sheets: dict[str, list[Row]]) -> list[tuple[tuple, _Point]]:
     return out
 
 
-def _per_report(sheets: dict[str, list[Row]], measure: str) -> list[tuple[tuple, int, _Point]]:
-    """Per project and report: ``(agency, project), report key, point`` for the history measures."""
-    by_submission: dict[tuple[int, str], list[Row]] = {}
+def _per_report(sheets: dict[str, list[Row]]) -> dict[str, list[tuple[tuple, int, _Point]]]:
+    """Per history measure, per project and report: ``(agency, project), report key, point``. The
+    progress rows are grouped and ordered once for both measures."""
+    by_submission: dict[tuple[int, str], list[tuple[float, Row]]] = {}
     for r in sheets.get("progress", []):
-        if r.get("project_code") and _num(r.get("report_no")) is not None:
-            by_submission.setdefault((r["submission"], r["project_code"]), []).append(r)
-    out = []
+        no = _num(r.get("report_no"))
+        if no is not None and r.get("project_code"):
+            by_submission.setdefault((r["submission"], r["project_code"]), []).append((no, r))
+    disbursed: list[tuple[tuple, int, _Point]] = []
+    gained: list[tuple[tuple, int, _Point]] = []
     for (_, code), rows in by_submission.items():
-        rows.sort(key=lambda r: _num(r["report_no"]))
+        rows.sort(key=itemgetter(0))
         previous = 0.0
-        for r in rows:
-            no = int(_num(r["report_no"]))
-            if measure == "disbursed_report":
-                value, column = _num(r.get("disbursed")), "disbursed"
-            else:
-                pct = _num(r.get("progress_pct"))
-                value, column = (None if pct is None else pct - previous), "progress_pct"
-                previous = pct if pct is not None else previous
-            if value is not None:
-                out.append(((r["agency"], code), no, _Point(value, r, "progress", column, f"{measure}:{code}#{no}")))
-    return out
+        for number, r in rows:
+            no = int(number)
+            item = (r["agency"], code)
+            amount = _num(r.get("disbursed"))
+            if amount is not None:
+                disbursed.append((item, no, _Point(amount, r, "progress", "disbursed", f"disbursed_report:{code}#{no}")))
+            pct = _num(r.get("progress_pct"))
+            if pct is not None:
+                gained.append((item, no, _Point(pct - previous, r, "progress", "progress_pct",
+                                                f"progress_gain:{code}#{no}")))
+                previous = pct
+    return {"disbursed_report": disbursed, "progress_gain": gained}
 
 
 # -- detection -----------------------------------------------------------------------------------
@@ -296,10 +303,10 @@ def _peer_outliers(points: list[tuple[tuple, _Point]], measure: str, settings: S
     return out
 
 
-def _history_outliers(sheets: dict[str, list[Row]], measure: str, settings: Settings) -> list[Outlier]:
+def _history_outliers(reports: list[tuple[tuple, int, _Point]], measure: str, settings: Settings) -> list[Outlier]:
     """Each report first stated in a round, against the same project's reports stated in earlier rounds."""
     by_item: dict[tuple, dict[str, dict[int, _Point]]] = {}
-    for item, no, point in _per_report(sheets, measure):
+    for item, no, point in reports:
         by_item.setdefault(item, {}).setdefault(point.row["round"], {})[no] = point
     out = []
     for rounds in by_item.values():
@@ -324,8 +331,8 @@ def find_outliers(sheets: dict[str, list[Row]], settings: Settings) -> list[Outl
     for measure, points in (("progress", _progress_points(sheets)), ("disbursed_share", _disbursed_share_points(sheets)),
                             ("kpi_achievement", _kpi_points(sheets))):
         found += _peer_outliers(points, measure, settings)
-    for measure in ("disbursed_report", "progress_gain"):
-        found += _history_outliers(sheets, measure, settings)
+    for measure, reports in _per_report(sheets).items():
+        found += _history_outliers(reports, measure, settings)
     return sorted(found, key=lambda o: (-abs(o.z), o.round, o.agency, o.finding.item))
 
 
