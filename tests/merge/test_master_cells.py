@@ -51,3 +51,21 @@ def test_typed_cells_read_back(tmp_path):
     assert rows[2][1] == "=1/0" and rows[2][2] == datetime(2021, 4, 1, 13, 30)  # infinity: #DIV/0!
     assert rows[4][0] == "=1+1" and sheet["A7"].data_type == "s"  # a text, never a formula
     assert rows[4][2] == "2564-03-31" and rows[4][4] == 1.5
+
+
+def test_every_cell_shows_in_the_thai_font_top_aligned(tmp_path):
+    """Text cells carry no format of their own (xlsxwriter writes them twice as fast): the workbook's
+    default format is the master's base look, so they show like every other cell."""
+    w = master._Writer(tmp_path / "look.xlsx")
+    w.table("Cells", COLUMNS, ROWS[:2])
+    w.book.close()
+    with zipfile.ZipFile(tmp_path / "look.xlsx") as z:
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="A3" t="s">' in sheet_xml  # the text: no style index
+    sheet = openpyxl.load_workbook(tmp_path / "look.xlsx")["Cells"]
+    for row in sheet.iter_rows(min_row=1, max_row=4):
+        for cell in row:
+            if cell.value is not None:
+                assert (cell.font.name, cell.font.sz, cell.font.charset, cell.alignment.vertical) == \
+                    ("TH Sarabun New", 14, 222, "top"), cell.coordinate
+    assert sheet["B3"].number_format == "#,##0" and sheet["C3"].number_format == master.BE_DATE_FORMAT

@@ -99,7 +99,7 @@ def write_summary(w: Any, ws: Any, data: MasterData) -> None:
     if "count" not in w.fmt:  # counts sit centred in columns the wider tables size
         w.fmt["count"] = w.book.add_format({**w.base, "align": "center"})
     as_of = f"  ณ วันที่ / as of {data.as_of.isoformat()}" if data.as_of else ""
-    check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds) + as_of, w.plain), "write rounds")
+    check(ws.write_string(1, 0, "รอบรายงาน / Rounds: " + ", ".join(data.rounds) + as_of), "write rounds")
 
     # where each round stands, and a stacked chart of the states --------------------------------
     rounds = round_rows(data)
