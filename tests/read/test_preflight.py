@@ -195,3 +195,20 @@ def test_calamine_reader_agrees_with_openpyxl_on_corpus_files(name):
         width = max((len(r) for r in other.rows), default=0)
         for r in range(1, max(len(other.rows), len(sheet.rows)) + 1):
             assert [sheet.value(r, c) for c in range(1, width + 2)] == [other.value(r, c) for c in range(1, width + 2)]
+
+
+def test_column_letters_are_openpyxls():
+    from openpyxl.utils import get_column_letter
+
+    from toolkit.read.preflight import column_letters
+
+    assert [column_letters(n) for n in (1, 26, 27, 52, 702, 703, 16384)] == \
+        [get_column_letter(n) for n in (1, 26, 27, 52, 702, 703, 16384)] == ["A", "Z", "AA", "AZ", "ZZ", "AAA", "XFD"]
+
+
+def test_parsing_workers_start_without_openpyxl():
+    import subprocess
+    import sys
+
+    code = "import sys, toolkit.read.stage, toolkit.validate.run; print('openpyxl' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

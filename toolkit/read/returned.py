@@ -10,14 +10,13 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from schemas import SHEETS, SheetSpec
 from toolkit.findings import Finding, make_finding
 from toolkit import SCHEMA_VERSION
 from toolkit.layout import END_MARKER, META_SHEET
 from toolkit.normalise.values import clean_text, squash as _squash
 from toolkit.read.migrate import infer_version, migrate
+from toolkit.read.preflight import column_letters
 from toolkit.read.workbook import RawSheet, RawWorkbook, open_workbook
 
 _HEADER_SCAN_ROWS = 15
@@ -57,7 +56,7 @@ class LocatedSheet:
 
     def cell(self, key: str, excel_row: int) -> str:
         col = self.columns.get(key)
-        return f"{get_column_letter(col)}{excel_row}" if col else ""
+        return f"{column_letters(col)}{excel_row}" if col else ""
 
     def is_percent(self, key: str, excel_row: int) -> bool:
         col = self.columns.get(key)
@@ -170,12 +169,12 @@ def _locate_columns(sheet: RawSheet, header: int, spec: SheetSpec, findings: lis
             if col.since > max(version or 1, 1):  # unknown or made-up versions: read as version 1
                 missing.setdefault(spec.key, set()).add(col.key)
                 continue
-            findings.append(make_finding("column.missing", sheet=sheet.name, cell=f"{get_column_letter(position)}{header}",
+            findings.append(make_finding("column.missing", sheet=sheet.name, cell=f"{column_letters(position)}{header}",
                                          column=col.key, label_th=col.th, label_en=col.en))
             continue
         if index != position:
-            findings.append(make_finding("column.moved", sheet=sheet.name, cell=f"{get_column_letter(index)}{header}",
-                                         value=get_column_letter(index), column=col.key,
+            findings.append(make_finding("column.moved", sheet=sheet.name, cell=f"{column_letters(index)}{header}",
+                                         value=column_letters(index), column=col.key,
                                          label_th=col.th, label_en=col.en))
         columns[col.key] = index
     return columns, header + (2 if has_en_row else 1)

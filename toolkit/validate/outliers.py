@@ -29,13 +29,12 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from openpyxl.utils import get_column_letter
-
 from schemas import SHEETS_BY_KEY
 from toolkit.calendar import Round
 from toolkit.config import Settings
 from toolkit.errors import ToolkitError
 from toolkit.findings import Finding, make_finding
+from toolkit.read.preflight import column_letters
 
 Row = dict[str, Any]
 
@@ -225,7 +224,7 @@ def _outlier(point: _Point, spread: Spread, rule: str, measure: str, settings: S
     lo, hi = spread.bounds(settings.outlier_z)
     spec, r = SHEETS_BY_KEY[point.sheet_key], point.row
     th, en = _MEASURES[measure]
-    cell = f"{get_column_letter(spec.keys.index(point.column) + 1)}{r['excel_row']}"
+    cell = f"{column_letters(spec.keys.index(point.column) + 1)}{r['excel_row']}"
     finding = make_finding(rule, sheet=spec.sheet_name, cell=cell, value=point.value, item=point.item,
                            column=point.column, measure_th=th, measure_en=en, z=f"{z:+.1f}",
                            median=round(spread.median, 2), lo=round(lo, 2), hi=round(hi, 2), n=spread.n)
