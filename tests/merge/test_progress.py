@@ -45,6 +45,7 @@ def test_merge_reports_each_step_in_order(collected, ref, monkeypatch):
     book = openpyxl.load_workbook(result.path, read_only=True)
     # every table row the master holds (two header rows per sheet), counted in the file written
     in_file = sum(book[name].max_row - 2 for name in sheets_written)
+    book.close()
     assert {total for _, _, total in writing} == {in_file}
     assert heard[-1][1] == in_file and heard[-1][2] is None  # saving: no measure, all rows written
 

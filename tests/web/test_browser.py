@@ -138,6 +138,7 @@ def test_agency_office_and_auditor_in_a_real_browser(ws, tokens, server, tmp_pat
     merge_workspace(ws, ref)
     flags = openpyxl.load_workbook(ws.master_path, read_only=True)["Flags"]
     rows = list(flags.iter_rows(values_only=True))
+    flags.parent.close()
     header = list(rows[1])
     [flag] = [r for r in rows[2:] if r[header.index("Flag id")] == flag_id]
     assert flag[header.index("Decision")] == "ชี้แจงแล้ว / explained"

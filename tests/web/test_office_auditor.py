@@ -62,7 +62,11 @@ def test_history_and_resubmission_diff_on_the_office_pages(ws, returns, ref, cli
 
 
 def _flags(ws):
-    rows = list(openpyxl.load_workbook(ws.master_path, read_only=True)["Flags"].iter_rows(values_only=True))
+    book = openpyxl.load_workbook(ws.master_path, read_only=True)
+    try:
+        rows = list(book["Flags"].iter_rows(values_only=True))
+    finally:
+        book.close()  # read-only keeps the file open until closed; left to the collector it warns (an error here)
     header = list(rows[1])
     return {r[header.index("Flag id")]: dict(zip(header, r)) for r in rows[2:]}
 

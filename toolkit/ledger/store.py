@@ -274,7 +274,10 @@ class Ledger:
         """Every collect run's accounting, oldest first (``detail`` decoded)."""
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
 
-    def count_rows(self, submission_id: int) -> int:
+    def count_rows(self, submission_id: int | None = None) -> int:
+        """Data rows recorded for ``submission_id``, or for every submission."""
+        if submission_id is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM data_rows").fetchone()[0])
         return int(self.db.execute("SELECT COUNT(*) FROM data_rows WHERE submission_id = ?", (submission_id,)).fetchone()[0])
 
     # -- writes ---------------------------------------------------------------------------------

@@ -36,6 +36,11 @@ class MasterData:
     as_of: date | None = None
     #: ids of the submissions whose approval is in force
     approved: set[int] = field(default_factory=set)
+    #: the ledger as consolidated: per agency and round the submission shown (``Ledger.current``) and
+    #: the newest one (``Ledger.latest``), so that what is derived matches the rows even if a return
+    #: is recorded meanwhile
+    current: list[Submission] = field(default_factory=list, repr=False)
+    latest: list[Submission] = field(default_factory=list, repr=False)
 
 
 def _as_date(text: Any) -> Any:
@@ -95,11 +100,25 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                       progress: MergeProgress | None = None) -> MasterData:
     """Everything the master shows; ``today`` (default: the clock) decides whether a missing return is
     late; ``progress(step, done, total)`` hears how far the consolidation is."""
+    data = consolidate(ledger, cat, ref, today, progress=progress)
+    derive(data, ledger, cat, ref, settings, progress=progress)
+    return data
+
+
+#: the consolidated sheets ``derive`` reads (KPI results, budgets, outliers): all but the plan steps
+DERIVED_FROM = ("projects", "progress", "kpis", "kpi_quarters")
+
+
+def consolidate(ledger: Ledger, cat: Catalogue, ref: Reference, today: date | None = None,
+                keys: tuple[str, ...] | None = None, progress: MergeProgress | None = None) -> MasterData:
+    """The master's data without its derived parts: rounds, submissions, and the consolidated rows of
+    every sheet (of ``keys`` only, when given), each row with its lineage."""
     current = ledger.current()
-    latest = ledger.latest()
-    rounds = sorted({s.round for s in ledger.submissions() if s.round}, key=lambda r: (len(r), r))
-    data = MasterData(rounds=rounds, submissions=ledger.submissions(), as_of=today or date.today(),
-                      approved={a["submission_id"] for a in approvals(ledger).values()})
+    submissions = ledger.submissions()
+    rounds = sorted({s.round for s in submissions if s.round}, key=lambda r: (len(r), r))
+    data = MasterData(rounds=rounds, submissions=submissions, as_of=today or date.today(),
+                      approved={a["submission_id"] for a in approvals(ledger).values()},
+                      current=current, latest=ledger.latest())
     names = {code: a.name_th for code, a in cat.agencies.items()}
     accepted = [s for s in current if s.outcome != "rejected"]
 
@@ -108,8 +127,9 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
     # each row's values are decoded on their own: the same code, unit, status or day would otherwise be
     # a separate object in every row (~3/4 of the cells' memory at N=125)
     shared: dict[Any, Any] = {}
-    steps, done = len(SHEETS) * len(accepted), 0
-    for spec in SHEETS:
+    specs = [spec for spec in SHEETS if keys is None or spec.key in keys]
+    steps, done = len(specs) * len(accepted), 0
+    for spec in specs:
         rows: list[Row] = []
         index = {k: i for i, k in enumerate(dict.fromkeys([*_LINEAGE_KEYS, *(c.key for c in spec.columns)]))}
         lineage = [index[k] for k in _LINEAGE_KEYS]
@@ -137,6 +157,20 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                     cells[i] = value
                 rows.append(Row(index, tuple(cells)))
         data.sheets[spec.key] = rows
+    if progress and specs:
+        progress(label, steps, steps)  # the last sheet's consolidation done
+    return data
+
+
+def derive(data: MasterData, ledger: Ledger, cat: Catalogue, ref: Reference, settings: Settings,
+           progress: MergeProgress | None = None) -> MasterData:
+    """Fill ``data``'s KPI results, flags (the ledger's findings, then the outliers across returns) and
+    summary from its consolidated sheets (``DERIVED_FROM``) and the ledger."""
+    current, latest = data.current, data.latest
+    names = {code: a.name_th for code, a in cat.agencies.items()}
+    accepted = [s for s in current if s.outcome != "rejected"]
+    sources = Sources(ledger)
+    rounds = data.rounds
 
     # KPI results: per KPI, the latest accepted round of its fiscal year ---------------------
     # (from the rows consolidated above: the ledger is read once)
@@ -202,7 +236,6 @@ def build_master_data(ledger: Ledger, cat: Catalogue, ref: Reference, settings: 
                 "decided_on": decision.get("decided_on", "")})
     from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
     if progress:
-        progress(label, steps, steps)  # the last sheet's consolidation done
         progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
     data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter
 
@@ -246,26 +246,32 @@ def _consolidated_columns(key: str) -> list[tuple[str, str, str, str]]:
     return _PREFIX + [(c.key, c.th, c.en, c.kind) for c in spec.columns] + _SUFFIX
 
 
-def write_master(data: MasterData, path: Path, progress: MergeProgress | None = None) -> Path:
+def write_master(data: MasterData, path: Path, progress: MergeProgress | None = None,
+                 derived: Callable[[], None] | None = None) -> Path:
     """Write ``path`` atomically; the previous master is kept as ``master.previous.xlsx``.
-    ``progress(step, rows written, rows in all)`` hears each sheet, then the saving of the file."""
+    ``progress(step, rows written, rows in all)`` hears each sheet, then the saving of the file.
+    ``derived``, when given, fills ``data``'s KPI results, flags and summary (being worked out
+    elsewhere) and is called once the consolidated sheets are written; the rows in all then grow by
+    theirs."""
     tmp = temp_path(path)
-    total = (len(data.submissions) + sum(len(data.sheets.get(key, [])) for key in MASTER_SHEETS)
-             + len(data.kpi_results) + len(data.flags))
-    w = _Writer(tmp, progress, total)
+    rows = len(data.submissions) + sum(len(data.sheets.get(key, [])) for key in MASTER_SHEETS)
+    w = _Writer(tmp, progress, rows + (0 if derived else len(data.kpi_results) + len(data.flags)))
     w.book.set_properties({"created": _created(data)})  # same ledger, same bytes
     summary = w.book.add_worksheet("Summary")
     sheets: dict[str, Any] = {}
-    # where each flagged row lands (only rows a flag links to are remembered, not every row)
-    linked = {(f["submission"], f["sheet_key"], f["excel_row"]) for f in data.flags}
-    row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
     w.table("Submissions", _SUBMISSIONS,
             [{**s.__dict__, "outcome": " / ".join(OUTCOME_LABELS[s.outcome]), "held": bool(s.held),
               "approved": s.id in data.approved} for s in data.submissions])
     for key, name in MASTER_SHEETS.items():
-        rows = data.sheets.get(key, [])
-        sheets[name] = w.table(name, _consolidated_columns(key), rows)
-        for i, r in enumerate(rows):
+        sheets[name] = w.table(name, _consolidated_columns(key), data.sheets.get(key, []))
+    if derived is not None:
+        derived()
+        w.total_rows += len(data.kpi_results) + len(data.flags)
+    # where each flagged row landed (only rows a flag links to are remembered, not every row)
+    linked = {(f["submission"], f["sheet_key"], f["excel_row"]) for f in data.flags}
+    row_of: dict[tuple[int, str, int], tuple[str, int]] = {}
+    for key, name in MASTER_SHEETS.items():
+        for i, r in enumerate(data.sheets.get(key, [])):
             if (r["submission"], key, r["excel_row"]) in linked:
                 row_of[(r["submission"], key, r["excel_row"])] = (name, i + 3)
     # KPI quarters are shown through KPIResults, which carries every quarter's claimed result.
@@ -307,7 +313,7 @@ def write_master(data: MasterData, path: Path, progress: MergeProgress | None = 
         "validate": "list", "source": list(DECISIONS), "error_type": "warning"}), "add decision list")
     write_summary(w, summary, data)
     if progress:
-        progress("บันทึกไฟล์รวม / saving the master workbook", total, None)  # xlsxwriter assembles and zips it: ~60 % of the time
+        progress("บันทึกไฟล์รวม / saving the master workbook", w.total_rows, None)  # xlsxwriter assembles and zips it: ~60 % of the time
     w.book.close()
     return commit(tmp, path, keep_previous=path.with_name(f"{path.stem}.previous{path.suffix}"))
 

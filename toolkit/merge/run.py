@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.ledger import Ledger
-from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_data
+from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_data, consolidate
+from toolkit.merge.derived import PARALLEL_MIN_ROWS, DerivedElsewhere
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
+from toolkit.read.isolate import shared_pool
 from toolkit.reference import Reference
 from toolkit.timing import stage
 from toolkit.workspace import Workspace
@@ -23,16 +26,31 @@ class MergeResult:
 
 
 def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
-                    progress: MergeProgress | None = None) -> MergeResult:
+                    progress: MergeProgress | None = None, parallel: bool | None = None) -> MergeResult:
     """Read the auditors' decisions back from the master, then rebuild it from the ledger.
-    ``progress`` hears each step (at a national scale the whole takes minutes)."""
+    ``progress`` hears each step (at a national scale the whole takes minutes). ``parallel``: work
+    out the KPI results, flags and summary in a parsing worker while this process writes the
+    consolidated sheets (None: when the ledger holds ``PARALLEL_MIN_ROWS`` rows or more)."""
+    elsewhere: DerivedElsewhere | None = None
     with stage("merge_read"):
         catalogue = ws.catalogue()
         with Ledger(ws.ledger_path) as ledger:
             if progress:
                 progress("อ่านผลการพิจารณา / reading the auditors' decisions", 0, None)
             imported = import_decisions(ws.master_path, ledger)
-            data = build_master_data(ledger, catalogue, ref, settings, progress=progress)
+            today = date.today()
+            if parallel is None:
+                parallel = ledger.count_rows() >= PARALLEL_MIN_ROWS
+            if parallel:
+                elsewhere = DerivedElsewhere(shared_pool(), ws.root, ledger, ref, settings, today)
+                data = consolidate(ledger, catalogue, ref, today, progress=progress)
+            else:
+                data = build_master_data(ledger, catalogue, ref, settings, today, progress=progress)
     with stage("merge_write"):
-        written = write_master(data, ws.master_path, progress=progress)
+        if elsewhere is None:
+            written = write_master(data, ws.master_path, progress=progress)
+        else:
+            with Ledger(ws.ledger_path) as ledger:
+                written = write_master(data, ws.master_path, progress=progress, derived=lambda: elsewhere.fill(
+                    data, ledger, catalogue, ref, settings, progress))
     return MergeResult(written, data, imported)
