@@ -75,3 +75,38 @@ def test_a_stale_master_does_not_overwrite_a_newer_decision(ws, tmp_path, ref):
     again = openpyxl.load_workbook(ws.master_path)["Flags"]
     shown = {again.cell(r, 1).value: again.cell(r, header.index("Decision") + 1).value for r in range(3, again.max_row + 1)}
     assert shown[web_flag] == "ยืนยัน / confirmed" and shown[typed_flag] == "ชี้แจงแล้ว / explained"
+
+
+def test_decisions_typed_as_dates_numbers_and_merged_cells_are_read_back(ws, tmp_path, ref):
+    """What an auditor types in Excel comes back as openpyxl gave it before (the master's Flags sheet
+    is now read alone through calamine): a real date, a number; an unreadable file gives nothing."""
+    from datetime import datetime
+
+    import openpyxl
+
+    from tests.builders import PROJECT, make_return, set_cell
+    from toolkit.collect import collect
+    from toolkit.merge.decisions import read_master_decisions
+    from toolkit.merge.run import merge_workspace
+
+    warned = make_return(tmp_path, "warned.xlsx", edit=lambda b, c: set_cell(b, c, ("projects", PROJECT, "budget_used"), 31000))
+    collect(ws, [warned], ref, ws.catalogue())
+    merge_workspace(ws, ref)
+    book = openpyxl.load_workbook(ws.master_path)
+    sheet = book["Flags"]
+    header = [c.value for c in sheet[2]]
+    col = {name: header.index(name) + 1 for name in ("Flag id", "Decision", "Note", "Reviewer", "Decided on")}
+    flag_id = sheet.cell(3, col["Flag id"]).value
+    sheet.cell(3, col["Decision"], "ยืนยัน / confirmed")
+    sheet.cell(3, col["Note"], 1500.0)
+    sheet.cell(3, col["Reviewer"], "สมหญิง ใจดี")
+    sheet.cell(3, col["Decided on"], datetime(2021, 5, 1)).number_format = "d/m/yyyy"
+    book.save(ws.master_path)
+    assert read_master_decisions(ws.master_path) == {flag_id: {
+        "decision": "ยืนยัน / confirmed", "note": "1500", "reviewer": "สมหญิง ใจดี",
+        "decided_on": "2021-05-01 00:00:00", "value": "31000"}}
+    merge_workspace(ws, ref)
+    with Ledger(ws.ledger_path) as ledger:
+        assert ledger.decisions()[flag_id]["note"] == "1500"
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    assert read_master_decisions(tmp_path / "broken.xlsx") == {}

@@ -4,16 +4,14 @@ back into the ledger so that no note is lost."""
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from toolkit.ledger import Ledger
 from toolkit.normalise.values import clean_text
+from toolkit.read.workbook import read_own_sheet
 
 _COLUMNS = ("Flag id", "Decision", "Note", "Reviewer", "Decided on", "Raw value")
 #: English header of the Flags column (hidden) that holds ``decision_signature`` of each row as written
@@ -74,33 +72,23 @@ def read_master_decisions(master: Path) -> dict[str, dict[str, str]]:
     the master is missing or unreadable."""
     if not master.exists():
         return {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(master, read_only=True, data_only=True)
-    except Exception:
-        return {}  # an unreadable master is rebuilt from the ledger; decisions already there are kept
+    rows = read_own_sheet(master, "Flags")  # None: an unreadable master is rebuilt from the ledger
+    if not rows or len(rows) < 2:
+        return {}
+    header = [clean_text(v) for v in rows[1]]  # under the Thai header
+    if not all(c in header for c in _COLUMNS):
+        return {}
+    at = {c: header.index(c) for c in _COLUMNS + ((WRITTEN_COLUMN,) if WRITTEN_COLUMN in header else ())}
     found: dict[str, dict[str, str]] = {}
-    try:
-        if "Flags" not in book.sheetnames:
-            return {}
-        rows = book["Flags"].iter_rows(values_only=True)
-        next(rows, None)  # Thai header
-        header = [clean_text(v) for v in next(rows, ())]
-        if not all(c in header for c in _COLUMNS):
-            return {}
-        at = {c: header.index(c) for c in _COLUMNS + ((WRITTEN_COLUMN,) if WRITTEN_COLUMN in header else ())}
-        for row in rows:
-            cell = {c: clean_text(row[i]) if len(row) > i else "" for c, i in at.items()}
-            values = {"decision": cell["Decision"], "note": cell["Note"], "reviewer": cell["Reviewer"],
-                      "decided_on": cell["Decided on"]}
-            if cell.get(WRITTEN_COLUMN) == decision_signature(values):
-                continue  # untouched since it was written: what the ledger holds may be newer
-            if cell["Flag id"] and any(values.values()):
-                found[cell["Flag id"]] = {**values, "value": cell["Raw value"]}
-        return found
-    finally:
-        book.close()
+    for row in rows[2:]:
+        cell = {c: clean_text(row[i]) if len(row) > i else "" for c, i in at.items()}
+        values = {"decision": cell["Decision"], "note": cell["Note"], "reviewer": cell["Reviewer"],
+                  "decided_on": cell["Decided on"]}
+        if cell.get(WRITTEN_COLUMN) == decision_signature(values):
+            continue  # untouched since it was written: what the ledger holds may be newer
+        if cell["Flag id"] and any(values.values()):
+            found[cell["Flag id"]] = {**values, "value": cell["Raw value"]}
+    return found
 
 
 def import_decisions(master: Path, ledger: Ledger) -> int:

@@ -141,6 +141,23 @@ def open_workbook(path: Path, scan: PackageScan | None = None) -> RawWorkbook:
     return RawWorkbook(Path(path), sheets, scan.date_1904, scan)
 
 
+def read_own_sheet(path: Path, name: str) -> list[list[object]] | None:
+    """The values of sheet ``name`` of a workbook the toolkit wrote and people edit (the master), as
+    ``open_workbook`` gives them; None when the file or the sheet cannot be read. No preflight: the
+    file is the workspace's own, not a return. Reads that sheet alone: openpyxl, which first reads
+    every text of the workbook, took 0.9 s where this takes 0.02 s on the 70-return master."""
+    try:
+        book = CalamineWorkbook.from_path(os.fspath(path))
+        try:
+            return _sheet_rows(book.get_sheet_by_name(name)) if name in book.sheet_names else None
+        finally:
+            book.close()
+    except BaseException as exc:  # calamine errors, and its Rust panics (BaseException subclasses)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
+            raise
+        return None
+
+
 def open_workbook_openpyxl(path: Path) -> RawWorkbook:
     """The same RawWorkbook through openpyxl (slow; styles read from the cells). Used where styles are
     needed and by the tests as the reference the calamine reader must agree with."""
