@@ -569,6 +569,7 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         with timing.recording() as t, measured(mer):
             merged = merge_workspace(ws, ref)
         mer["stages"] = _stage_seconds(t)
+        mer["derived_in_worker"] = getattr(merged, "derived_in_worker", None)
         mer["master_bytes"] = merged.path.stat().st_size
         mer["master_rows"] = sum(len(v) for v in merged.data.sheets.values()) + len(merged.data.flags) + \
             len(merged.data.kpi_results) + len(merged.data.summary) + len(merged.data.submissions)

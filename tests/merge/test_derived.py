@@ -40,7 +40,7 @@ def test_the_worker_s_parts_make_the_same_master(demo, ref, here, monkeypatch):
 
     monkeypatch.setattr(derived, "derive", no_deriving_here)  # this process only: the worker has its own
     result, written = _merge(demo, ref, parallel=True)
-    assert written == here[1]
+    assert written == here[1] and result.derived_in_worker and not here[0].derived_in_worker
     assert any(f["rule"].startswith("outlier.") for f in result.data.flags)  # the outlier search ran there
     assert result.data.kpi_results == here[0].data.kpi_results and result.data.summary == here[0].data.summary
 
@@ -59,7 +59,8 @@ class _Pool:
                          ids=["memory", "bug", "ledger-moved-on"])
 def test_trouble_in_the_worker_means_deriving_here(demo, ref, here, monkeypatch, outcome):
     monkeypatch.setattr(run, "shared_pool", lambda: _Pool(outcome))
-    assert _merge(demo, ref, parallel=True)[1] == here[1]
+    result, written = _merge(demo, ref, parallel=True)
+    assert written == here[1] and not result.derived_in_worker
 
 
 def _record_another(ws):

@@ -56,6 +56,8 @@ class DerivedElsewhere:
                  today: date) -> None:
         self.seen = last_submission(ledger)
         self._parts: Parts | None = None
+        #: whether ``fill`` took the worker's parts (False: derived here)
+        self.taken = False
         args = (str(root), ref, settings, today, self.seen)
         self._thread = threading.Thread(target=self._run, args=(pool, args), name="merge-derived", daemon=True)
         self._thread.start()
@@ -72,7 +74,8 @@ class DerivedElsewhere:
         if progress and self._thread.is_alive():
             progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
         self._thread.join()
-        if self._parts is not None and last_submission(ledger) == self.seen:
-            data.kpi_results, data.flags, data.summary = self._parts
+        self.taken = self._parts is not None and last_submission(ledger) == self.seen
+        if self.taken:
+            data.kpi_results, data.flags, data.summary = self._parts  # type: ignore[misc]
         else:
             derive(data, ledger, catalogue, ref, settings, progress=progress)

@@ -23,6 +23,8 @@ class MergeResult:
     path: Path
     data: MasterData
     decisions_imported: int
+    #: the KPI results, flags and summary came from a parsing worker (``toolkit.merge.derived``)
+    derived_in_worker: bool = False
 
 
 def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_SETTINGS,
@@ -53,4 +55,4 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
             with Ledger(ws.ledger_path) as ledger:
                 written = write_master(data, ws.master_path, progress=progress, derived=lambda: elsewhere.fill(
                     data, ledger, catalogue, ref, settings, progress))
-    return MergeResult(written, data, imported)
+    return MergeResult(written, data, imported, elsewhere is not None and elsewhere.taken)
