@@ -147,3 +147,16 @@ def big_answers() -> dict[str, dict[str, dict[str, str]]]:
         for q, result in enumerate(results, start=1):
             answers["kpi_quarters"][f"{code}#{q}"] = {"result": str(result), "score": "100 / 100"}
     return answers
+
+
+def type_into_flags(master: Path, row: int, cells: dict[str, Any]) -> str:
+    """What an auditor does in Excel: open ``master``, type ``cells`` (by English header, e.g.
+    ``{"Decision": "ยืนยัน / confirmed"}``) into row ``row`` of its Flags sheet, and save. Returns
+    that row's flag id."""
+    book = openpyxl.load_workbook(master)
+    sheet = book["Flags"]
+    header = [c.value for c in sheet[2]]
+    for name, value in cells.items():
+        sheet.cell(row, header.index(name) + 1, value)
+    book.save(master)
+    return sheet.cell(row, header.index("Flag id") + 1).value

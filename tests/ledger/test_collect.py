@@ -4,7 +4,7 @@ import sqlite3
 
 import openpyxl
 
-from tests.builders import PROJECT, make_return, set_cell
+from tests.builders import PROJECT, make_return, set_cell, type_into_flags
 from toolkit.collect import collect, sha256_of
 from toolkit.feedback import ISSUES_SHEET
 from toolkit.ledger import Ledger
@@ -149,15 +149,11 @@ def test_decision_reopens_when_the_flagged_value_changes(ws, ref, tmp_path):
     first = make_return(tmp_path, "first.xlsx", edit=lambda b, c: set_cell(b, c, ("projects", PROJECT, "budget_used"), 0))
     collect(ws, [first], ref, ws.catalogue())
     merge_workspace(ws, ref)
-    book = openpyxl.load_workbook(ws.master_path)
-    flags = book["Flags"]
-    header = [c.value for c in flags[2]]
-    flags.cell(3, header.index("Decision") + 1).value = "ชี้แจงแล้ว / explained"
-    book.save(ws.master_path)
+    flag_id = type_into_flags(ws.master_path, 3, {"Decision": "ชี้แจงแล้ว / explained"})
     merge_workspace(ws, ref)  # decision read back into the ledger
     second = make_return(tmp_path, "second.xlsx", edit=lambda b, c: set_cell(b, c, ("projects", PROJECT, "budget_used"), 1))
     collect(ws, [second], ref, ws.catalogue())
     result = merge_workspace(ws, ref)
     [flag] = [f for f in result.data.flags if f["rule"] == "project.budget-used-mismatch"]
     assert flag["value"] == "1" and flag["decision"] == ""  # reopened: the auditor must look again
-    assert flag["flag_id"] == [c.value for c in flags[3]][header.index("Flag id")]  # same flag, new value
+    assert flag["flag_id"] == flag_id  # same flag, new value
