@@ -22,6 +22,7 @@ from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.ledger import Ledger
 from toolkit.reference import Reference, load_reference
 from toolkit.web.accounts import session_secret
+from toolkit.web.merge_job import MergeJobs
 from toolkit.web.security import (Forbidden, LoginRequired, SecurityHeaders, csrf_token, current_user,
                                    redact_access_log)
 from toolkit.web.settings import DEFAULT_WEB_SETTINGS, WebSettings
@@ -40,6 +41,8 @@ class WebContext:
     templates: Jinja2Templates
     #: failed logins per name (monotonic times), for the lock-out
     login_failures: dict[str, list[float]] = field(default_factory=dict)
+    #: the master being rebuilt from the office's page, if any
+    merges: MergeJobs = field(default_factory=MergeJobs)
 
 
 def render(request: Request, template: str, status_code: int = 200, /, **context: Any) -> HTMLResponse:

@@ -10,14 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from toolkit.calendar import Round
 from toolkit.errors import ToolkitError
 from toolkit.ledger import Ledger
-from toolkit.merge.run import merge_workspace
+from toolkit.web import merge_job
 from toolkit.web.app import WebContext, message_page, render
 from toolkit.diff import diff_return
 from toolkit.status import chase_text, round_status
 from toolkit.web.roster import history, known_rounds
 from toolkit.web.security import check_csrf, require_user
-from toolkit.web.submit import WRITE_LOCK
-from toolkit.workspace import locked
 
 router = APIRouter(prefix="/office")
 
@@ -67,19 +65,34 @@ async def agency(request: Request, code: str, round: str) -> Response:
 
 @router.post("/merge")
 async def merge(request: Request) -> Response:
+    """Start rebuilding the master (or join the rebuild running); a quick one answers when done."""
     require_user(request, "office")
     form = await request.form()
     check_csrf(request, form.get("csrf"))
     web = _web(request)
+    job = web.merges.start(web)
+    if not await run_in_threadpool(job.wait, merge_job.WAIT_S):
+        return RedirectResponse("/office/merge", status_code=303)  # the page that follows it
+    return _merge_answer(request, job)
 
-    def run() -> None:
-        with WRITE_LOCK, locked(web.ws):
-            merge_workspace(web.ws, web.ref, web.settings)
 
-    try:
-        await run_in_threadpool(run)
-    except ToolkitError as exc:
-        return message_page(request, 503, "ระบบไม่ว่าง", "Busy", exc.message_th, exc.message_en)
+@router.get("/merge", response_class=HTMLResponse)
+async def merge_progress(request: Request) -> Response:
+    """Where the rebuild is; the page reloads itself until it is done."""
+    require_user(request, "office")
+    job = _web(request).merges.current
+    if job is None:
+        return RedirectResponse("/office", status_code=303)
+    return _merge_answer(request, job)
+
+
+def _merge_answer(request: Request, job: merge_job.MergeJob) -> Response:
+    if not job.finished:
+        return render(request, "office_merge.html", job=job)
+    if job.error is not None:
+        busy = job.error.code == "workspace.busy"
+        return message_page(request, 503 if busy else 500, "ระบบไม่ว่าง" if busy else "สร้างไฟล์รวมไม่สำเร็จ",
+                            "Busy" if busy else "The master was not rebuilt", job.error.message_th, job.error.message_en)
     return RedirectResponse("/office?merged=1", status_code=303)
 
 
