@@ -54,6 +54,8 @@ def _as_date(text: Any) -> Any:
 
 #: ``progress(step, done, total)``: what a merge is doing and how far (total None: the step has no measure)
 MergeProgress = Callable[[str, int, int | None], None]
+#: the step ``derive`` reports before the outlier search (and a merge while it waits for a worker's)
+OUTLIER_STEP = "หาค่าผิดปกติ / looking for outliers across returns"
 
 _SHEET_KEYS = {spec.sheet_name: spec.key for spec in SHEETS}
 #: texts up to this length are shared between rows (longer ones, narratives, are mostly unique)
@@ -236,7 +238,7 @@ def derive(data: MasterData, ledger: Ledger, cat: Catalogue, ref: Reference, set
                 "decided_on": decision.get("decided_on", "")})
     from toolkit.validate.outliers import outlier_flags  # outliers across returns, farthest out first (stable sort keeps it)
     if progress:
-        progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
+        progress(OUTLIER_STEP, 0, None)
     data.flags += outlier_flags(data, settings, decisions)
     data.flags.sort(key=lambda f: (f["decision"] != "", f["severity"] != "error", f["round"], f["agency"], f["rule"]))
 

@@ -17,7 +17,8 @@ from typing import Any
 from toolkit.catalogue import Catalogue
 from toolkit.config import Settings
 from toolkit.ledger import Ledger
-from toolkit.merge.consolidate import DERIVED_FROM, MasterData, MergeProgress, consolidate, derive
+from toolkit.merge.consolidate import (DERIVED_FROM, OUTLIER_STEP, MasterData, MergeProgress, consolidate,
+                                      derive)
 from toolkit.reference import Reference
 
 #: consolidated rows from which a merge derives in a worker (~1.5 s of merging on the bench machine)
@@ -72,7 +73,7 @@ class DerivedElsewhere:
              progress: MergeProgress | None = None) -> None:
         """Wait for the worker; take its parts, or derive them here if it has none."""
         if progress and self._thread.is_alive():
-            progress("หาค่าผิดปกติ / looking for outliers across returns", 0, None)
+            progress(OUTLIER_STEP, 0, None)
         self._thread.join()
         self.taken = self._parts is not None and last_submission(ledger) == self.seen
         if self.taken:

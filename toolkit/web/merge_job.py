@@ -33,12 +33,15 @@ class MergeJob:
     step: str = ""
     done: int = 0
     total: int | None = None
-    finished: bool = False
     error: ToolkitError | None = None
     _ended: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def report(self, step: str, done: int, total: int | None) -> None:
         self.step, self.done, self.total = step, done, total
+
+    @property
+    def finished(self) -> bool:
+        return self._ended.is_set()
 
     def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the merge to end; whether it has."""
@@ -59,8 +62,7 @@ class MergeJob:
             self.error = ToolkitError("merge.failed", "the merge failed; the server's log has the details",
                                       "สร้างไฟล์รวมไม่สำเร็จ ดูรายละเอียดในบันทึกของเซิร์ฟเวอร์")
         finally:
-            self.finished = True
-            self._ended.set()
+            self._ended.set()  # after the error is set: a finished job's error is final
 
 
 class MergeJobs:
