@@ -89,6 +89,8 @@ def test_one_more_return_merge_reads_no_archive_file(report: dict) -> None:
 def test_alternatives_measured_on_the_same_files(report: dict) -> None:
     pr = report["runs"][0]["per_return"]
     assert pr["files"] == 1 and pr["reader"] in ("python-calamine", "openpyxl")
+    # every stack went through the run's extra return (the one collected after the merge) before it was timed
+    assert pr["warmed_up_on"] == report["runs"][0]["after_one_more_return"]["file"]
     for key in ("bare_read_ms", "naive_pandas_openpyxl_pandera_ms", "frictionless_ms"):
         assert _positive(pr[key]), key
     for key in ("bare_read_cpu_ms", "naive_cpu_ms", "frictionless_cpu_ms"):
