@@ -69,3 +69,18 @@ def test_every_cell_shows_in_the_thai_font_top_aligned(tmp_path):
                 assert (cell.font.name, cell.font.sz, cell.font.charset, cell.alignment.vertical) == \
                     ("TH Sarabun New", 14, 222, "top"), cell.coordinate
     assert sheet["B3"].number_format == "#,##0" and sheet["C3"].number_format == master.BE_DATE_FORMAT
+
+
+def test_cells_go_through_the_undecorated_writers_and_fall_back_to_the_public_ones(tmp_path):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "w.xlsx")
+    sheet = book.add_worksheet()
+    assert [w.__name__ for w in master._cell_writers(sheet)] == ["_write_string", "_write_number", "_write_datetime"]
+
+    class Public:  # an xlsxwriter without the undecorated writers
+        def write_string(self, *a): return 0
+        def write_number(self, *a): return 0
+        def write_datetime(self, *a): return 0
+    assert [w.__name__ for w in master._cell_writers(Public())] == ["write_string", "write_number", "write_datetime"]
+    book.close()
