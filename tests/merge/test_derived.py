@@ -101,3 +101,17 @@ def test_parallel_progress_counts_every_row(demo, ref, here):
     in_file = sum(book[name].max_row - 2 for name in names)
     book.close()
     assert writing[-1][1] == in_file and heard[-1] == ("บันทึกไฟล์รวม / saving the master workbook", in_file, None)
+
+
+def test_the_merge_runs_with_the_collector_paused_and_restores_it(demo, ref, monkeypatch):
+    import gc
+
+    seen = []
+    write = run.write_master
+
+    def watch(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return write(*args, **kwargs)
+    monkeypatch.setattr(run, "write_master", watch)
+    merge_workspace(demo, ref, parallel=False)
+    assert seen == [False] and gc.isenabled()

@@ -16,6 +16,7 @@ from typing import Any
 
 from toolkit.catalogue import Catalogue
 from toolkit.config import Settings
+from toolkit.gcpause import collector_paused
 from toolkit.ledger import Ledger
 from toolkit.merge.consolidate import (DERIVED_FROM, OUTLIER_STEP, MasterData, MergeProgress, consolidate,
                                       derive)
@@ -40,7 +41,7 @@ def derived_parts(root: str, ref: Reference, settings: Settings, today: date, se
     from toolkit.workspace import Workspace
 
     ws = Workspace.open(Path(root))
-    with Ledger(ws.ledger_path) as ledger:
+    with collector_paused(), Ledger(ws.ledger_path) as ledger:  # as in the merge: rows without cycles
         if last_submission(ledger) != seen:
             return None
         catalogue = ws.catalogue()

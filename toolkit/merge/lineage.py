@@ -8,6 +8,7 @@ that was kept fall back to the template's sheet name and the whole row."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 
@@ -30,8 +31,13 @@ class SheetSource:
         """``A7:N7``, the cells the row was read from; ``7:7`` when the columns are unknown."""
         if not self.columns:
             return f"{excel_row}:{excel_row}"
-        lo, hi = min(self.columns.values()), max(self.columns.values())
-        return f"{get_column_letter(lo)}{excel_row}:{get_column_letter(hi)}{excel_row}"
+        lo, hi = self._span
+        return f"{lo}{excel_row}:{hi}{excel_row}"
+
+    @cached_property
+    def _span(self) -> tuple[str, str]:
+        """The letters of the first and last columns read (worked out once: a merge asks every row)."""
+        return get_column_letter(min(self.columns.values())), get_column_letter(max(self.columns.values()))
 
     def reference(self, address: str) -> str:
         """``'ตัวชี้วัด (KPIs)'!H5``: a reference Excel and LibreOffice understand."""

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.config import DEFAULT_SETTINGS, Settings
+from toolkit.gcpause import collector_paused
 from toolkit.ledger import Ledger
 from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_data, consolidate
 from toolkit.merge.derived import PARALLEL_MIN_ROWS, DerivedElsewhere
@@ -32,7 +33,16 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
     """Read the auditors' decisions back from the master, then rebuild it from the ledger.
     ``progress`` hears each step (at a national scale the whole takes minutes). ``parallel``: work
     out the KPI results, flags and summary in a parsing worker while this process writes the
-    consolidated sheets (None: when the ledger holds ``PARALLEL_MIN_ROWS`` rows or more)."""
+    consolidated sheets (None: when the ledger holds ``PARALLEL_MIN_ROWS`` rows or more).
+
+    The cyclic garbage collector is paused throughout (``toolkit.gcpause``): the master's rows and
+    cells, built by the million and kept until the file is written, hold no cycles."""
+    with collector_paused():
+        return _merge(ws, ref, settings, progress, parallel)
+
+
+def _merge(ws: Workspace, ref: Reference, settings: Settings, progress: MergeProgress | None,
+           parallel: bool | None) -> MergeResult:
     elsewhere: DerivedElsewhere | None = None
     with stage("merge_read"):
         catalogue = ws.catalogue()

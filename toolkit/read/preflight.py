@@ -9,7 +9,6 @@ with its default."""
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import posixpath
@@ -27,6 +26,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from toolkit.errors import ToolkitError
+from toolkit.gcpause import collector_paused
 
 Source = Union[Path, str, bytes]
 
@@ -472,13 +472,8 @@ def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: 
 
     The pass makes a tuple per cell, all freed on return; the garbage collector is paused meanwhile so
     that burst does not start a full collection of everything the process holds (~8 ms a return)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _plain_cells_counted(data, limits, sheet, percent_styles)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
@@ -541,10 +536,9 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
     name = info.filename
     counted = SheetScan(sheet.part, sheet.name, sheet.state)
     carry, tail, first = 0, b"", True
-    was_enabled = gc.isenabled()
-    gc.disable()  # as in _plain_cells: a tuple per cell, freed piece by piece
     try:
-        with archive.open(info) as member:
+        # the collector paused as in _plain_cells: a tuple per cell, freed piece by piece
+        with collector_paused(), archive.open(info) as member:
             while True:
                 chunk = member.read(_CHUNK)
                 if chunk:
@@ -571,9 +565,6 @@ def _stream_plain_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits
     except (IntakeRejected, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError):
         return False
-    finally:
-        if was_enabled:
-            gc.enable()
     for f in fields(SheetScan):
         setattr(sheet, f.name, getattr(counted, f.name))
     return True
