@@ -98,3 +98,20 @@ def test_approve_holds_a_resubmission_until_withdrawn(small_ws, tmp_path):
     assert "1 held resubmission(s) applied; current: #2 second.xlsx" in withdrawn.output
     again = runner.invoke(app, ["approve", root, "--agency", "2100", "--round", "2564-Q2", "--withdraw"])
     assert again.exit_code == 2 and "approval.not-approved" in again.output and "Traceback" not in again.output
+
+
+def test_merge_starts_the_workers_first_only_when_it_will_use_one(small_ws, tmp_path, monkeypatch):
+    """A large ledger: the workers start before the merge is imported (their start overlaps it)."""
+    import toolkit.read.isolate as isolate
+    from toolkit.merge import parallel
+
+    warmed = []
+    monkeypatch.setattr(isolate.WorkerPool, "warm_up", lambda self: warmed.append(True))
+    root = str(small_ws.root)
+    assert runner.invoke(app, ["collect", root, str(make_return(tmp_path, "first.xlsx"))]).exit_code == 0
+    warmed.clear()
+    assert runner.invoke(app, ["merge", root]).exit_code == 0 and warmed == []  # a few rows: derived here
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ROWS", 1)
+    merged = runner.invoke(app, ["merge", root])
+    assert merged.exit_code == 0 and warmed == [True], merged.output
+    assert "master:" in merged.output  # derived in a worker, which the merge started itself

@@ -187,12 +187,18 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
 @app.command()
 def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> None:
     """Rebuild master.xlsx from the ledger (auditors' decisions in its Flags sheet are kept)."""
-    from toolkit.merge.run import merge_workspace
-    from toolkit.reference import load_reference
+    from toolkit.merge.parallel import merge_uses_a_worker
     from toolkit.workspace import Workspace
 
     try:
         ws = Workspace.open(workspace)
+        if merge_uses_a_worker(ws.ledger_path):
+            from toolkit.read.isolate import shared_pool
+
+            shared_pool().warm_up()  # the worker starts while this process imports the merge
+        from toolkit.merge.run import merge_workspace
+        from toolkit.reference import load_reference
+
         with locked(ws), _progress(TimeElapsedColumn()) as bar:
             task, shown = [bar.add_task("merge", total=None)], ["merge"]  # the bar, and the step it shows
 

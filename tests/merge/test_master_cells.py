@@ -22,7 +22,7 @@ ROWS = [
 ]
 
 
-def _by_write_row(ws, r, values, name):
+def _by_write_row(ws, r, values, name, writers):
     check(ws.write_row(r, 0, [master._cell(v) for v in values]), f"write row {r} of {name}")
 
 

@@ -22,9 +22,6 @@ from toolkit.merge.consolidate import (DERIVED_FROM, OUTLIER_STEP, MasterData, M
                                       derive)
 from toolkit.reference import Reference
 
-#: consolidated rows from which a merge derives in a worker (~1.5 s of merging on the bench machine)
-PARALLEL_MIN_ROWS = 20_000
-
 Parts = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
 

@@ -128,6 +128,7 @@ class _Writer:
         key_index: dict[str, int] | None = None
         at: list[int | None] = []
         report = self.progress if alone else None  # the Summary's small tables are not counted
+        writers = _cell_writers(ws)
         label = f"เขียน / writing {name}"
         if report is not None:
             report(label, self.rows_written, self.total_rows)
@@ -143,7 +144,7 @@ class _Writer:
                     values = [None if i is None else cells[i] for i in at]
                 else:
                     values = [row.get(key) for key in keys]
-                _write_cells(ws, r, values, name)
+                _write_cells(ws, r, values, name, writers)
                 continue
             for c, (key, _, _, kind) in enumerate(columns):
                 value = row.get(key)
@@ -216,11 +217,13 @@ def _cell_writers(ws: Any) -> tuple[Callable[..., int], Callable[..., int], Call
                  for name in ("write_string", "write_number", "write_datetime"))
 
 
-def _write_cells(ws: Any, r: int, values: Sequence[Any], name: str) -> None:
+def _write_cells(ws: Any, r: int, values: Sequence[Any], name: str,
+                 writers: tuple[Callable[..., int], Callable[..., int], Callable[..., int]]) -> None:
     """Row ``r``'s cells from column A, unformatted (the column's format shows), each through the
-    write method of its type: what ``write_row`` does after its per-cell dispatch, which took a third
-    of the master's writing time. Anything but a text, number or day goes through ``_cell``."""
-    write_string, write_number, write_datetime = _cell_writers(ws)
+    write method of its type (``writers``: ``_cell_writers(ws)``): what ``write_row`` does after its
+    per-cell dispatch, which took a third of the master's writing time. Anything but a text, number
+    or day goes through ``_cell``."""
+    write_string, write_number, write_datetime = writers
     for c, value in enumerate(values):
         kind = type(value)
         if kind is str:

@@ -10,9 +10,10 @@ from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.gcpause import collector_paused
 from toolkit.ledger import Ledger
 from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_data, consolidate
-from toolkit.merge.derived import PARALLEL_MIN_ROWS, DerivedElsewhere
+from toolkit.merge.derived import DerivedElsewhere
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
+from toolkit.merge.parallel import merge_uses_a_worker
 from toolkit.read.isolate import shared_pool
 from toolkit.reference import Reference
 from toolkit.timing import stage
@@ -33,7 +34,7 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
     """Read the auditors' decisions back from the master, then rebuild it from the ledger.
     ``progress`` hears each step (at a national scale the whole takes minutes). ``parallel``: work
     out the KPI results, flags and summary in a parsing worker while this process writes the
-    consolidated sheets (None: when the ledger holds ``PARALLEL_MIN_ROWS`` rows or more).
+    consolidated sheets (None: when ``toolkit.merge.parallel`` says it is worth it).
 
     The cyclic garbage collector is paused throughout (``toolkit.gcpause``): the master's rows and
     cells, built by the million and kept until the file is written, hold no cycles."""
@@ -52,7 +53,7 @@ def _merge(ws: Workspace, ref: Reference, settings: Settings, progress: MergePro
             imported = import_decisions(ws.master_path, ledger)
             today = date.today()
             if parallel is None:
-                parallel = ledger.count_rows() >= PARALLEL_MIN_ROWS
+                parallel = merge_uses_a_worker(ws.ledger_path)
             if parallel:
                 elsewhere = DerivedElsewhere(shared_pool(), ws.root, ledger, ref, settings, today)
                 data = consolidate(ledger, catalogue, ref, today, progress=progress)
