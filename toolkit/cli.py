@@ -192,7 +192,8 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
 
     try:
         ws = Workspace.open(workspace)
-        if merge_uses_a_worker(ws.ledger_path):
+        parallel = merge_uses_a_worker(ws.ledger_path)  # decided once, here, and passed on
+        if parallel:
             from toolkit.read.isolate import shared_pool
 
             shared_pool().warm_up()  # the worker starts while this process imports the merge
@@ -212,7 +213,7 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
                 bar.update(task[0], description=description, completed=done if total is not None else 0,
                            total=total, refresh=new_step)
 
-            result = merge_workspace(ws, load_reference(), progress=show)
+            result = merge_workspace(ws, load_reference(), progress=show, parallel=parallel)
     except ToolkitError as exc:
         _fail(exc)
     d = result.data

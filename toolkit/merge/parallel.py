@@ -15,7 +15,8 @@ PARALLEL_MIN_ROWS = 20_000
 
 def merge_uses_a_worker(ledger_path: Path) -> bool:
     """Whether the ledger at ``ledger_path`` holds ``PARALLEL_MIN_ROWS`` rows or more (False for a
-    missing or unreadable one: the merge itself then reports what is wrong)."""
+    missing or unreadable one: the merge itself then reports what is wrong). ``merge_workspace``
+    decides the same way from the ledger it already has open, unless told."""
     path = Path(ledger_path)
     if not path.is_file():
         return False
