@@ -1,6 +1,10 @@
+import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings, strategies as st
+
+import toolkit.normalise.values as values
 
 from toolkit.normalise.values import Unreadable, clean_text, normalise_code, parse_date, parse_int, parse_number
 
@@ -72,3 +76,14 @@ def test_text_cleaning_removes_zero_width_and_folds_spaces():
     assert clean_text("\u200bเป็นไปตาม\u00a0 แผน \ufeff") == "เป็นไปตาม แผน"
     assert normalise_code(" ๒๑๐๐-๑๐๓๗ ") == "2100-1037"
     assert normalise_code(2100.0) == "2100"
+
+
+@given(st.text(alphabet="กนทabc \u0e31\u0e32\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a"
+                        "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e", max_size=12))
+@settings(max_examples=3000, deadline=None)
+def test_the_quick_look_for_thai_to_fix_is_the_plain_alternation(text):
+    plain = re.compile("\u0e4d|[\u0e48-\u0e4b][\u0e31\u0e34-\u0e37]|([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1")
+    assert bool(values._THAI_TO_FIX.search(text)) == bool(plain.search(text))
+    # and what it lets through, normalise_thai leaves as it is
+    if not plain.search(text):
+        assert values.normalise_thai(text) == text
