@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, NamedTuple
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -63,9 +64,11 @@ def batch_column_findings(jobs: Iterable[ColumnJob]) -> dict[Hashable, list[Find
 
 def _validate_group(group: list[ColumnJob]) -> dict[int, list[Finding]]:
     spec = group[0].frames.sheet.spec
-    # the (file, excel_row) index as one integer: pandera reports a MultiIndex's tuples as text
-    frame = pd.concat([job.frames.typed.set_axis(job.frames.typed.index.astype("int64") + position * _ROWS, axis=0)
-                       for position, job in enumerate(group)])
+    # the (file, excel_row) index as one integer: pandera reports a MultiIndex's tuples as text. The
+    # frames are joined as they are and given the index once (a re-indexed copy of each took 3x longer)
+    frame = pd.concat([job.frames.typed for job in group], ignore_index=True)
+    frame.index = pd.Index(np.concatenate([job.frames.typed.index.to_numpy(dtype=np.int64) + position * _ROWS
+                                           for position, job in enumerate(group)]), name="excel_row")
     try:
         spec.pandera_schema(group[0].ctx).validate(frame, lazy=True)
         return {}
