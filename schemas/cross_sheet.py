@@ -4,6 +4,7 @@ their ids, severities and messages."""
 
 from __future__ import annotations
 
+import math
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -41,10 +42,27 @@ def _report(code: str, r: dict) -> str:
 
 
 # -- project budget ------------------------------------------------------------------------------
+def _disbursed_by_project(rows: list[Row]) -> dict[object, float]:
+    """Each project's disbursements summed exactly and rounded once (``math.fsum``), in place of
+    ``disbursed.groupby(project_code).sum()`` (~0.6 ms a return, and a compensated sum that can be a
+    bit off); projects without any amount are left out. A sum past the largest float, or infinities
+    of both signs, is the plain sum (an infinity or NaN, as pandas gives)."""
+    amounts: dict[object, list[float]] = {}
+    for _, r in rows:
+        if _present(r["disbursed"]):
+            amounts.setdefault(r["project_code"], []).append(r["disbursed"])
+    out = {}
+    for code, values in amounts.items():
+        try:
+            out[code] = math.fsum(values)
+        except (OverflowError, ValueError):
+            out[code] = sum(values)
+    return out
+
+
 @cross_rule
 def budget_against_disbursements(v: "ReturnView") -> Iterator["Finding"]:
-    progress = v.frame("progress")
-    totals = progress["disbursed"].groupby(progress["project_code"], sort=False).sum(min_count=1).to_dict()
+    totals = _disbursed_by_project(v.rows("progress"))
     for row, p in v.rows("projects"):
         total = totals.get(p["project_code"])
         if not _present(total):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.builders import make_return, set_cell
+from tests.builders import LEVEL_KPI, make_return, set_cell
 from toolkit.layout import META_SHEET, template_checksum, template_checksum_of_text
 from toolkit.read.returned import read_return
 from toolkit.validate.run import validate_file
@@ -73,6 +73,26 @@ def test_a_prefilled_date_is_compared_as_a_day(tmp_path, ref, typed, changed):
         sheet, address = cells[key]
         day = book[sheet][address].value
         at["cell"] = set_cell(book, cells, key, typed(day))
+
+    findings = validate_file(make_return(tmp_path, edit=edit), ref).report.findings
+    hits = [f.cell for f in findings if f.rule == "identity.prefilled-changed"]
+    assert hits == ([at["cell"]] if changed else [])
+
+
+@pytest.mark.parametrize("typed, changed", [
+    ("Higher is better", False),  # the same direction, in English: the vocabulary matches it
+    ("  higher is better ", False),
+    ("ยิ่งน้อยยิ่งดี", True),  # the other direction
+    ("ทิศทางอื่น", True),  # no direction at all
+    (12, True),  # a number in a text column
+])
+def test_a_prefilled_status_is_compared_by_its_meaning(tmp_path, ref, typed, changed):
+    at = {}
+
+    def edit(book, cells):
+        sheet, address = cells[("kpis", LEVEL_KPI, "direction")]
+        assert book[sheet][address].value == "ยิ่งมากยิ่งดี"  # what the template pre-fills for this KPI
+        at["cell"] = set_cell(book, cells, ("kpis", LEVEL_KPI, "direction"), typed)
 
     findings = validate_file(make_return(tmp_path, edit=edit), ref).report.findings
     hits = [f.cell for f in findings if f.rule == "identity.prefilled-changed"]

@@ -47,3 +47,14 @@ def test_groups_are_pandas_groups_in_first_appearance_order(codes, numbers):
                 for code, group in kept.groupby("project_code", sort=False)]
     assert [(code, [row for row, _ in rows]) for code, rows in view.groups("progress", "project_code", "report_no")] \
         == expected
+
+
+def test_missing_identifiers_are_found_as_pandas_finds_them():
+    from toolkit.validate.view import _has_missing
+
+    columns = [pd.Series([1.0, np.nan]), pd.Series([1.0, 2.0]), pd.Series(["a", None], dtype=object),
+               pd.Series(["a", float("nan")], dtype=object), pd.Series(["a", "b"], dtype=object),
+               pd.Series(pd.to_datetime(["2021-01-02", None])), pd.Series(pd.to_datetime(["2021-01-02"])),
+               pd.Series([], dtype=float), pd.Series([pd.NaT, "x"], dtype=object)]
+    for column in columns:
+        assert _has_missing(column.to_numpy()) == bool(column.isna().any()), column

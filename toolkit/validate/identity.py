@@ -72,8 +72,12 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
                 found = canons[col_key] = ["" if d == "NaT" else d for d in days]
             if found is None:
                 values = typed[col_key].tolist()
-                # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object
-                memo = {v: _canon(spec, col_key, v, ref) for v in set(values)}
+                col = spec.column(col_key)
+                vocab = (col.vocab or "") if col.kind == "status" else None
+                # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object.
+                # Texts (most values) as _canon() makes them, without its look-ups
+                memo = {v: (v if vocab is None else ref.match_status(vocab, v) or v) if type(v) is str
+                        else _canon(spec, col_key, v, ref) for v in set(values)}
                 found = canons[col_key] = list(map(memo.__getitem__, values))
             return found
 

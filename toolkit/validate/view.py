@@ -32,6 +32,13 @@ def present(x: object) -> bool:
     return x is not None and x is not _NaT and not (isinstance(x, float) and x != x)
 
 
+def _has_missing(values: np.ndarray) -> bool:
+    """``Series.isna().any()`` on a column's array, without the Series (a fifth of the time)."""
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).any())
+    return bool(pd.isna(values).any())
+
+
 def sort_rows(rows: list[Row], column: str) -> list[Row]:
     """``rows`` in the order ``DataFrame.sort_values(column)`` puts them: the present values sorted,
     the missing ones last. Ties are ordered by numpy's quicksort (not stable) as pandas orders them."""
@@ -76,7 +83,7 @@ class ReturnView:
         if key in self.frames:
             typed = self.frames[key].typed
             ids = list(SHEETS_BY_KEY[key].id_columns)
-            if not any(typed[c].isna().to_numpy().any() for c in ids):
+            if not any(_has_missing(typed[c].to_numpy()) for c in ids):
                 return typed  # nothing to leave out (the usual case): no copy
             return typed.dropna(subset=ids)
         return SHEETS_BY_KEY[key].empty_frame()
