@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
-import pandas as pd
 
 from toolkit.expected import unit_key
 from toolkit.normalise.values import squash as _squash
@@ -150,26 +150,23 @@ def completion_matches_status(v: "ReturnView") -> Iterator["Finding"]:
                             item=p["project_code"], expected=v.ref.status_label("project", status))
 
 
-_DAY_NS = 86_400 * 10**9
-
-
 def _plan_weights(steps: list[dict]) -> list[tuple[float, int, int]] | None:
-    """(weight, start, days) of each step, the start in nanoseconds and the days it spans counting
-    both ends (whole days, as Timestamp differences count them); None when a step lacks one of them."""
+    """(weight, start, days) of each step, the start as a day number and the days it spans counting
+    both ends; None when a step lacks one of them."""
     out = []
     for s in steps:
         weight, start, end = s["weight_pct"], s["planned_start"], s["planned_end"]
         if not (_present(weight) and _present(start) and _present(end)):
             return None
-        out.append((weight, start.value, (end.value - start.value) // _DAY_NS + 1))
+        out.append((weight, start.toordinal(), end.toordinal() - start.toordinal() + 1))
     return out
 
 
-def _planned_pct(weights: list[tuple[float, int, int]], day: pd.Timestamp) -> float:
+def _planned_pct(weights: list[tuple[float, int, int]], day: datetime) -> float:
     """Plan-weighted progress expected on ``day``: each step's weight times the share of it elapsed."""
-    total, now = 0.0, day.value
+    total, now = 0.0, day.toordinal()
     for weight, start, span in weights:
-        done = (now - start) // _DAY_NS + 1  # days of the step elapsed: min(max(done, 0), span)
+        done = now - start + 1  # days of the step elapsed: min(max(done, 0), span)
         done = done if done > 0 else 0
         total += weight * (done if done < span else span) / span
     return round(total, 1)

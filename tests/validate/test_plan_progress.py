@@ -1,14 +1,17 @@
 """The progress a plan expects on a report date: each step's weight times the share of its days
-elapsed, counted in whole days as Timestamp differences count them (times of day, steps not yet
-begun or already over, a step ending before it starts)."""
+elapsed, counted in whole days as Timestamp differences count them (steps not yet begun or already
+over, a step ending before it starts). The rules get days: dates at midnight, as ``datetime`` from
+the typed rows or as Timestamps."""
+
+from datetime import date, datetime
 
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
 from schemas.cross_sheet import _plan_weights, _planned_pct
 
-_DAYS = st.datetimes(min_value=pd.Timestamp("2019-01-01").to_pydatetime(),
-                     max_value=pd.Timestamp("2023-12-31").to_pydatetime()).map(pd.Timestamp)
+_DAYS = st.dates(min_value=date(2019, 1, 1), max_value=date(2023, 12, 31)).flatmap(
+    lambda d: st.sampled_from([pd.Timestamp(d), datetime(d.year, d.month, d.day)]))
 _STEP = st.fixed_dictionaries({"weight_pct": st.sampled_from([0.0, 10.0, 12.5, 25.0, 33.3, 40.0, 100.0]),
                                "planned_start": _DAYS, "planned_end": _DAYS})
 

@@ -58,3 +58,31 @@ def test_missing_identifiers_are_found_as_pandas_finds_them():
                pd.Series([], dtype=float), pd.Series([pd.NaT, "x"], dtype=object)]
     for column in columns:
         assert _has_missing(column.to_numpy()) == bool(column.isna().any()), column
+
+
+def test_rows_hold_plain_python_values_whichever_way_they_are_built(tmp_path, ref):
+    """From the arrays the frame was built from, or from the frame when rows were left out: the same
+    rows, with dates as ``datetime`` and missing dates as None."""
+    from datetime import datetime
+
+    from tests.builders import make_return
+    from toolkit.config import Settings
+    from toolkit.normalise.frames import normalise_sheet
+    from toolkit.read.returned import read_return
+
+    book = read_return(make_return(tmp_path))
+    frames = {key: normalise_sheet(sheet, ref, book.date_1904)[0] for key, sheet in book.sheets.items()}
+    fast = ReturnView(frames, ref, Settings())
+    slow = ReturnView({k: SheetFrames(f.sheet, f.typed, f.raw) for k, f in frames.items()}, ref, Settings())
+    for key, sheet_frames in frames.items():
+        expected = [(row, {k: (None if v is pd.NaT else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v)
+                           for k, v in zip(sheet_frames.typed.columns, values)})
+                    for row, values in zip(sheet_frames.typed.index.tolist(),
+                                           sheet_frames.typed.to_numpy(dtype=object).tolist())]
+        for got in (fast.rows(key), slow.rows(key)):
+            assert [r for r, _ in got] == [r for r, _ in expected]
+            for (_, a), (_, b) in zip(got, expected):
+                assert a.keys() == b.keys()
+                assert all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k]) for k in a), key
+    dates = [r["report_date"] for _, r in fast.rows("progress")]
+    assert any(type(d) is datetime for d in dates) and all(d is None or type(d) is datetime for d in dates)

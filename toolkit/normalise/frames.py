@@ -29,6 +29,8 @@ class SheetFrames:
     sheet: LocatedSheet
     typed: pd.DataFrame
     raw: pd.DataFrame  # raw values as typed by the agency, same index and columns
+    #: ``typed``'s columns as the arrays it was built from (what reads them one by one skips pandas)
+    arrays: dict[str, np.ndarray] | None = None
 
 
 def _parse(col: Column, value: object, ref: Reference, percent_format: bool, date_1904: bool) -> object:
@@ -181,4 +183,4 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
                                      item=str(raw_columns[spec.id_columns[0]][i] or ""),
                                      label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
     frame = _frame(typed, index, _column_index(spec))
-    return SheetFrames(sheet, frame, raw), findings
+    return SheetFrames(sheet, frame, raw, dict(zip(spec.keys, typed))), findings

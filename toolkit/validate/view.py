@@ -39,6 +39,14 @@ def _has_missing(values: np.ndarray) -> bool:
     return bool(pd.isna(values).any())
 
 
+def _python_values(values: np.ndarray) -> list[Any]:
+    """A column's values as Python objects; dates as ``datetime`` through numpy (a pandas Timestamp
+    each, as ``to_numpy(dtype=object)`` makes them, cost ~1 us a cell)."""
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[us]").tolist()  # NaT: None
+    return values.tolist()
+
+
 def sort_rows(rows: list[Row], column: str) -> list[Row]:
     """``rows`` in the order ``DataFrame.sort_values(column)`` puts them: the present values sorted,
     the missing ones last. Ties are ordered by numpy's quicksort (not stable) as pandas orders them."""
@@ -89,12 +97,18 @@ class ReturnView:
         return SHEETS_BY_KEY[key].empty_frame()
 
     def rows(self, key: str) -> list[Row]:
-        """The rows of ``frame(key)`` in sheet order, as (Excel row, {column: typed value})."""
+        """The rows of ``frame(key)`` in sheet order, as (Excel row, {column: typed value}): Python
+        floats (NaN for none), texts or None, and dates as ``datetime`` (None for none)."""
         def build() -> list[Row]:
             frame = self.frame(key)
             keys = list(frame.columns)
-            values = frame.to_numpy(dtype=object).tolist()  # Python floats, Timestamps, NaT, None
-            return [(row, dict(zip(keys, cells))) for row, cells in zip(frame.index.tolist(), values)]
+            arrays = self.frames[key].arrays if key in self.frames else None
+            if arrays is not None and frame is self.frames[key].typed and list(arrays) == keys:
+                columns = [arrays[k] for k in keys]  # the arrays the frame was built from: no pandas
+            else:
+                columns = [frame[k].to_numpy() for k in keys]
+            cells = [_python_values(values) for values in columns]
+            return [(row, dict(zip(keys, values))) for row, *values in zip(frame.index.tolist(), *cells)]
         return self._once(("rows", key), build)
 
     def groups(self, key: str, by: str, order: str) -> list[tuple[str, list[Row]]]:
