@@ -32,6 +32,12 @@ class SheetFrames:
     #: ``typed``'s columns as the arrays it was built from (what reads them one by one skips pandas)
     arrays: dict[str, np.ndarray] | None = None
 
+    def column(self, key: str) -> np.ndarray:
+        """``typed[key]`` as an array: the one the frame was built from, when there is one."""
+        if self.arrays is not None and key in self.arrays:
+            return self.arrays[key]
+        return self.typed[key].to_numpy()
+
 
 def _parse(col: Column, value: object, ref: Reference, percent_format: bool, date_1904: bool) -> object:
     if col.kind in ("int",):

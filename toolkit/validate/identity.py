@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from schemas import SHEETS_BY_KEY, SheetSpec
+from schemas import SHEETS_BY_KEY, Column
 from toolkit.findings import Finding, make_finding
 from toolkit.layout import canonical, template_checksum, template_checksum_of_text
 from toolkit.normalise.frames import SheetFrames
@@ -18,9 +18,12 @@ from toolkit.reference import Reference
 _ROUND_IN_NAME = re.compile(r"(\d{4})-(Q[1-4]|M(?:0[1-9]|1[0-2]))", re.IGNORECASE)
 
 
-def _canon(spec: SheetSpec, key: str, value: Any, ref: Reference) -> str:
-    col = spec.column(key)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+def _canon(col: Column, value: Any, ref: Reference) -> str:
+    """A cell's value as pre-filled cells are compared: statuses by their meaning, the rest as
+    ``canonical`` writes them."""
+    if type(value) is str:  # most values: no missing-value test, and canonical(text) is the text
+        return (ref.match_status(col.vocab or "", value) or value) if col.kind == "status" else value
+    if value is None or pd.isna(value):
         return ""
     if col.kind == "status":
         return ref.match_status(col.vocab or "", value) or str(value)
@@ -66,18 +69,17 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
             """``_canon`` of each row's value, each distinct value made once (a column holds one type:
             texts, numbers or timestamps, never equal across types)."""
             found = canons.get(col_key)
-            if found is None and typed[col_key].dtype.kind == "M":
+            if found is not None:
+                return found
+            array = sheet_frames.column(col_key)
+            if array.dtype.kind == "M":
                 # dates as _canon() writes them (ISO days; NaT ""), without a Timestamp per row
-                days = np.datetime_as_string(typed[col_key].to_numpy(dtype="datetime64[D]")).tolist()
+                days = np.datetime_as_string(array.astype("datetime64[D]")).tolist()
                 found = canons[col_key] = ["" if d == "NaT" else d for d in days]
-            if found is None:
-                values = typed[col_key].tolist()
-                col = spec.column(col_key)
-                vocab = (col.vocab or "") if col.kind == "status" else None
-                # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object.
-                # Texts (most values) as _canon() makes them, without its look-ups
-                memo = {v: (v if vocab is None else ref.match_status(vocab, v) or v) if type(v) is str
-                        else _canon(spec, col_key, v, ref) for v in set(values)}
+            else:
+                values, col = array.tolist(), spec.column(col_key)
+                # a NaN is its own key (NaN != NaN), found again by identity: each of them is the same object
+                memo = {v: _canon(col, v, ref) for v in set(values)}
                 found = canons[col_key] = list(map(memo.__getitem__, values))
             return found
 
@@ -101,7 +103,7 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
             for col_key, want in rows[rid].items():
                 if col_key in skip:
                     continue
-                want_c = _canon(spec, col_key, want, ref) if col_key in status else want
+                want_c = _canon(spec.column(col_key), want, ref) if col_key in status else want
                 if compared[col_key][i] != want_c:
                     findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
                                                  cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],

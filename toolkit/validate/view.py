@@ -91,7 +91,7 @@ class ReturnView:
         if key in self.frames:
             typed = self.frames[key].typed
             ids = list(SHEETS_BY_KEY[key].id_columns)
-            if not any(_has_missing(typed[c].to_numpy()) for c in ids):
+            if not any(_has_missing(self.frames[key].column(c)) for c in ids):
                 return typed  # nothing to leave out (the usual case): no copy
             return typed.dropna(subset=ids)
         return SHEETS_BY_KEY[key].empty_frame()
@@ -102,10 +102,9 @@ class ReturnView:
         def build() -> list[Row]:
             frame = self.frame(key)
             keys = list(frame.columns)
-            arrays = self.frames[key].arrays if key in self.frames else None
-            if arrays is not None and frame is self.frames[key].typed and list(arrays) == keys:
-                columns = [arrays[k] for k in keys]  # the arrays the frame was built from: no pandas
-            else:
+            if key in self.frames and frame is self.frames[key].typed:
+                columns = [self.frames[key].column(k) for k in keys]  # the arrays it was built from: no pandas
+            else:  # rows left out, or the sheet missing
                 columns = [frame[k].to_numpy() for k in keys]
             cells = [_python_values(values) for values in columns]
             return [(row, dict(zip(keys, values))) for row, *values in zip(frame.index.tolist(), *cells)]
