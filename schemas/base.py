@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
-import pandera.pandas as pa
+if TYPE_CHECKING:  # imported where a schema or frame is made: the merge and the template never need them
+    import pandas as pd
+    import pandera.pandas as pa
 
 #: Column kinds and the pandas dtype their normalised values take.
 KINDS = {
@@ -33,9 +34,9 @@ class ValidationContext:
         return self.fiscal_year, self.fy_start, self.fy_end, vocab
 
 
-CheckFactory = Callable[[ValidationContext], pa.Check]
+CheckFactory = Callable[[ValidationContext], "pa.Check"]
 #: pandera schemas made, by sheet kind and context (a few fiscal years' worth are kept)
-_SCHEMAS: dict[tuple, pa.DataFrameSchema] = {}
+_SCHEMAS: "dict[tuple, pa.DataFrameSchema]" = {}
 _SCHEMAS_KEPT = 64
 
 
@@ -151,6 +152,8 @@ class SheetSpec:
         return schema
 
     def _build_schema(self, ctx: ValidationContext) -> pa.DataFrameSchema:
+        import pandera.pandas as pa
+
         columns = {}
         for c in self.columns:
             checks = [factory(ctx) for factory in c.checks]
@@ -162,6 +165,8 @@ class SheetSpec:
         return pa.DataFrameSchema(columns, checks=[f(ctx) for f in self.frame_checks], name=self.key)
 
     def empty_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         frame = pd.DataFrame({c.key: pd.Series(dtype=KINDS[c.kind] or "object") for c in self.columns})
         frame.index.name = "excel_row"
         return frame

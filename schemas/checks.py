@@ -1,31 +1,42 @@
-"""Reusable column checks. Each factory returns a pandera Check whose name is a rule id."""
+"""Reusable column checks. Each factory returns a pandera Check whose name is a rule id (pandera is
+imported when the first check is made, so that importing the schemas does not import it)."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
+from typing import TYPE_CHECKING, Any, Callable
 
 from schemas.base import CheckFactory, ValidationContext
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+
+def _check(test: Callable[[Any], Any], rule: str) -> pa.Check:
+    import pandera.pandas as pa
+
+    return pa.Check(test, name=rule, ignore_na=True)
+
 
 def percent_range() -> CheckFactory:
-    return lambda ctx: pa.Check(lambda s: s.between(0, 100), name="value.percent-range", ignore_na=True)
+    return lambda ctx: _check(lambda s: s.between(0, 100), "value.percent-range")
 
 
 def non_negative_money() -> CheckFactory:
-    return lambda ctx: pa.Check(lambda s: s >= 0, name="value.money-negative", ignore_na=True)
+    return lambda ctx: _check(lambda s: s >= 0, "value.money-negative")
 
 
 def positive_whole() -> CheckFactory:
-    return lambda ctx: pa.Check(lambda s: (s >= 1) & (s == s.round()), name="value.whole-number", ignore_na=True)
+    return lambda ctx: _check(lambda s: (s >= 1) & (s == s.round()), "value.whole-number")
 
 
 def in_fiscal_year() -> CheckFactory:
     def factory(ctx: ValidationContext) -> pa.Check:
+        import pandas as pd
+
         lo, hi = pd.Timestamp(ctx.fy_start), pd.Timestamp(ctx.fy_end)
-        return pa.Check(lambda s: s.between(lo, hi), name="date.outside-fiscal-year", ignore_na=True)
+        return _check(lambda s: s.between(lo, hi), "date.outside-fiscal-year")
     return factory
 
 
 def code_pattern(pattern: str, rule: str) -> CheckFactory:
-    return lambda ctx: pa.Check(lambda s: s.astype(str).str.fullmatch(pattern), name=rule, ignore_na=True)
+    return lambda ctx: _check(lambda s: s.astype(str).str.fullmatch(pattern), rule)

@@ -185,7 +185,7 @@ def test_a_chunk_gives_each_file_what_checking_it_alone_gives(tmp_path, ref):
     assert len({f.rule for r in chunk for f in r.parsed.report.findings}) >= 4  # the files do differ
     assert chunk[0].timings.calls["batch_columns"] == 1 and all(r.timings.calls["check"] == 1 for r in chunk)
     # accepted returns come with their rows encoded as the ledger stores them; the others without
-    from toolkit.ledger.store import encode_rows
+    from toolkit.ledger.encode import encode_rows
 
     assert [r.rows_json is not None for r in chunk] == [r.parsed.report.accepted for r in chunk] and chunk[0].rows_json
     assert all(r.rows_json == encode_rows(r.parsed.frames) for r in chunk if r.rows_json is not None)

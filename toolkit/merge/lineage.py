@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from openpyxl.utils import get_column_letter, quote_sheetname
+from xlsxwriter.utility import xl_col_to_name
 
 from schemas import SHEETS_BY_KEY
 from toolkit.ledger import Ledger
@@ -25,7 +25,7 @@ class SheetSource:
     def cell(self, key: str, excel_row: int) -> str:
         """``E7``; the whole row ``7:7`` when the column's place is unknown."""
         col = self.columns.get(key)
-        return f"{get_column_letter(col)}{excel_row}" if col else f"{excel_row}:{excel_row}"
+        return f"{xl_col_to_name(col - 1)}{excel_row}" if col else f"{excel_row}:{excel_row}"
 
     def row_range(self, excel_row: int) -> str:
         """``A7:N7``, the cells the row was read from; ``7:7`` when the columns are unknown."""
@@ -37,11 +37,12 @@ class SheetSource:
     @cached_property
     def _span(self) -> tuple[str, str]:
         """The letters of the first and last columns read (worked out once: a merge asks every row)."""
-        return get_column_letter(min(self.columns.values())), get_column_letter(max(self.columns.values()))
+        return xl_col_to_name(min(self.columns.values()) - 1), xl_col_to_name(max(self.columns.values()) - 1)
 
     def reference(self, address: str) -> str:
-        """``'ตัวชี้วัด (KPIs)'!H5``: a reference Excel and LibreOffice understand."""
-        return f"{quote_sheetname(self.sheet_name)}!{address}"
+        """``'ตัวชี้วัด (KPIs)'!H5``: a reference Excel and LibreOffice understand (the name always quoted,
+        a quote in it doubled)."""
+        return "'" + self.sheet_name.replace("'", "''") + f"'!{address}"
 
 
 class Sources:

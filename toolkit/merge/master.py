@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from schemas import SHEETS
 from toolkit.atomic import commit, temp_path
@@ -291,7 +291,7 @@ def write_master(data: MasterData, path: Path, progress: MergeProgress | None = 
                 for r in data.kpi_results]
     kpi_ws = w.table("KPIResults", _KPI_RESULTS, kpi_rows)
     kpi_keys = [k for k, *_ in _KPI_RESULTS]
-    differs = get_column_letter(kpi_keys.index("claim_differs") + 1)
+    differs = xl_col_to_name(kpi_keys.index("claim_differs"))
     claimed = kpi_keys.index("claimed_achieved")
     check(kpi_ws.conditional_format(2, claimed, len(kpi_rows) + 1, claimed + 1, {
         "type": "formula", "criteria": f'=${differs}3<>""', "format": w.book.add_format({"bg_color": "#F8CBAD"})}),
@@ -305,7 +305,7 @@ def write_master(data: MasterData, path: Path, progress: MergeProgress | None = 
             check(flags_ws.write_url(i, col, f"internal:'{target[0]}'!A{target[1]}", w.link,
                                      f"{target[0]} แถว {target[1]}"), "write flag link")
     n = len(data.flags) + 1
-    sev_col = get_column_letter([k for k, *_ in _FLAGS].index("severity") + 1)
+    sev_col = xl_col_to_name([k for k, *_ in _FLAGS].index("severity"))
     dec_col = [k for k, *_ in _FLAGS].index("decision")
     for word, colour in (("confirmed", "#F4B084"), ("explained", "#C6EFCE"), ("false alarm", "#DDEBF7")):
         check(flags_ws.conditional_format(2, dec_col, n, dec_col, {
@@ -313,7 +313,7 @@ def write_master(data: MasterData, path: Path, progress: MergeProgress | None = 
             "format": w.book.add_format({"bg_color": colour, "bold": True}), "stop_if_true": True}),
             "format decisions")
     check(flags_ws.conditional_format(2, 0, n, len(_FLAGS) - 1, {
-        "type": "formula", "criteria": f'=${get_column_letter(dec_col + 1)}3<>""',
+        "type": "formula", "criteria": f'=${xl_col_to_name(dec_col)}3<>""',
         "format": w.book.add_format({"bg_color": "#E7E6E6", "font_color": "#7F7F7F"}), "stop_if_true": True}),
         "format decided flags")
     for severity, colour in (("error", "#FFC7CE"), ("warning", "#FFEB9C")):

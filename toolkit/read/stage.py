@@ -41,7 +41,7 @@ class StageResult:
     peak_rss: int = 0
     #: seconds per stage (check, preflight, read) spent in the worker, for ``toolkit.timing.absorb``
     timings: Any = None
-    #: an accepted return's rows as the ledger stores them (``toolkit.ledger.store.encode_rows``), made
+    #: an accepted return's rows as the ledger stores them (``toolkit.ledger.encode.encode_rows``), made
     #: by ``check_chunk`` in the worker so that collect's serial recording loop does not
     rows_json: Any = None
 
@@ -73,7 +73,7 @@ def check_chunk(jobs: list[FileJob], *, ref: Reference, catalogue: Catalogue | N
             result = _check_file(job, ref=ref, catalogue=catalogue, settings=settings, defer_columns=True)
         result.timings = spent
         results.append(result)
-    from toolkit.ledger.store import encode_rows
+    from toolkit.ledger.encode import encode_rows
 
     wall, cpu = time.perf_counter(), time.process_time()
     complete_batch([r.parsed for r in results])

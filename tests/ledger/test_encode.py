@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.builders import PROJECT, make_return, set_cell, small_catalogue
-from toolkit.ledger.store import _jsonable, encode_rows
+from toolkit.ledger.encode import _jsonable, encode_rows
 from toolkit.validate.run import validate_file
 
 
