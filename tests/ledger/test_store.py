@@ -25,3 +25,40 @@ def test_submissions_of_one_agency_and_round_are_those_of_all_submissions(ws, re
             assert ledger.submissions_of(agency, round_) == [s for s in everything
                                                               if s.agency == agency and s.round == round_]
         assert [s.original_name for s in ledger.submissions_of(AGENCY, str(ROUND))] == ["first.xlsx", "second.xlsx"]
+
+
+def test_a_reader_reads_while_collect_holds_the_write_lock_and_cannot_write(ws, ref, tmp_path):
+    import sqlite3
+    import time
+
+    import pytest
+
+    from toolkit.ledger.history import LedgerHistory
+
+    collect(ws, [make_return(tmp_path, "first.xlsx")], ref, ws.catalogue())
+    with Ledger(ws.ledger_path) as writer:
+        writer.db.execute("BEGIN IMMEDIATE")  # as Ledger.record holds it while it records a return
+        try:
+            started = time.perf_counter()
+            with Ledger.reader(ws.ledger_path) as reader:
+                assert [s.original_name for s in reader.submissions()] == ["first.xlsx"]
+                with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                    reader.db.execute("DELETE FROM submissions")
+            # the history a parsing worker looks up, through the same kind of connection
+            history = LedgerHistory(ws.ledger_path).for_return(AGENCY, "2564-Q3")
+            assert history is not None and (history.round, history.source_file) == (str(ROUND), "first.xlsx")
+            assert history.progress  # the accepted return's progress rows, read under the lock
+            assert time.perf_counter() - started < 5  # an ordinary open would wait for the lock (30 s)
+        finally:
+            writer.db.execute("ROLLBACK")
+
+
+def test_a_reader_of_a_file_that_is_not_a_ledger_raises_sqlite_errors(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    missing = tmp_path / "none.sqlite"
+    with pytest.raises(sqlite3.Error):
+        Ledger.reader(missing).submissions()
+    assert not missing.exists()  # read-only: nothing is created

@@ -87,3 +87,13 @@ def test_the_quick_look_for_thai_to_fix_is_the_plain_alternation(text):
     # and what it lets through, normalise_thai leaves as it is
     if not plain.search(text):
         assert values.normalise_thai(text) == text
+
+
+@given(st.text(alphabet="กนa \u0e31\u0e32\u0e34\u0e37\u0e38\u0e3a\u0e47\u0e48\u0e4b\u0e4c\u0e4d\u0e4e"
+                        "\u200b\u200d\u2060\ufeff\u00ad\u00a0", max_size=12))
+@settings(max_examples=3000, deadline=None)
+def test_the_one_look_before_cleaning_finds_zero_width_characters_and_thai_to_fix(text):
+    expected = bool(values._HAS_ZERO_WIDTH.search(text) or values._THAI_TO_FIX.search(text))
+    assert bool(values._TO_FIX.search(text)) == expected
+    if not expected:  # what it lets through, cleaning leaves alone but for spaces and NFC
+        assert text.translate(values._ZERO_WIDTH) == text and values.normalise_thai(text) == text

@@ -96,7 +96,7 @@ class LedgerHistory:
         if not agency or not round_text or not Path(self.ledger_path).exists():
             return None
         try:
-            with Ledger(self.ledger_path) as ledger:
+            with Ledger.reader(self.ledger_path) as ledger:
                 return build_history(ledger, agency, round_text)
         except sqlite3.Error:  # a locked or damaged ledger must not stop validation
             return None

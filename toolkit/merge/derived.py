@@ -38,7 +38,7 @@ def derived_parts(root: str, ref: Reference, settings: Settings, today: date, se
     from toolkit.workspace import Workspace
 
     ws = Workspace.open(Path(root))
-    with collector_paused(), Ledger(ws.ledger_path) as ledger:  # as in the merge: rows without cycles
+    with collector_paused(), Ledger.reader(ws.ledger_path) as ledger:  # as in the merge: rows without cycles
         if last_submission(ledger) != seen:
             return None
         catalogue = ws.catalogue()

@@ -1,13 +1,14 @@
 """When a merge works out its derived parts (KPI results, flags, summary) in a parsing worker
-(``toolkit.merge.derived``): from this many consolidated rows. Read with sqlite3 alone, so that
-``toolkit merge`` can start the workers before it imports the rest (the workers' start, ~0.7 s of
-importing pandas and pandera, then overlaps this process's own)."""
+(``toolkit.merge.derived``): from this many consolidated rows. Decided on a read-only look at the
+ledger, so that ``toolkit merge`` can start the workers before it imports the rest (the workers'
+start, ~0.7 s of importing pandas and pandera, then overlaps this process's own)."""
 
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from pathlib import Path
+
+from toolkit.ledger.store import Ledger
 
 #: consolidated rows from which a merge derives in a worker (~1.5 s of merging on the bench machine)
 PARALLEL_MIN_ROWS = 20_000
@@ -21,7 +22,7 @@ def merge_uses_a_worker(ledger_path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5)) as db:
-            return int(db.execute("SELECT COUNT(*) FROM data_rows").fetchone()[0]) >= PARALLEL_MIN_ROWS
+        with Ledger.reader(path) as ledger:
+            return ledger.count_rows() >= PARALLEL_MIN_ROWS
     except sqlite3.Error:
         return False

@@ -63,7 +63,7 @@ def _merge(ws: Workspace, ref: Reference, settings: Settings, progress: MergePro
         if elsewhere is None:
             written = write_master(data, ws.master_path, progress=progress)
         else:
-            with Ledger(ws.ledger_path) as ledger:
+            with Ledger.reader(ws.ledger_path) as ledger:  # the derived parts only read it
                 written = write_master(data, ws.master_path, progress=progress, derived=lambda: elsewhere.fill(
                     data, ledger, catalogue, ref, settings, progress))
     return MergeResult(written, data, imported, elsewhere is not None and elsewhere.taken)
