@@ -124,3 +124,13 @@ def test_planted_returns_are_rejected_for_the_planted_problems(tmp_path: Path) -
     assert not reports[planted].accepted
     assert {"value.percent-range", "value.money-negative"} <= {f.rule for f in reports[planted].errors}
     assert "value.status-unknown" in {f.rule for f in reports[planted].findings}
+
+
+def test_the_office_scale_is_also_timed_through_the_two_commands(report: dict) -> None:
+    commands = report["runs"][0]["through_the_commands"]
+    for name in ("collect", "merge"):
+        assert commands[name]["exit"] == 0, commands[name].get("stderr")
+        assert _positive(commands[name]["wall_s"])
+    assert commands["wall_s"] == pytest.approx(commands["collect"]["wall_s"] + commands["merge"]["wall_s"], abs=0.002)
+    # a fresh process each: Python's start and the imports are in it, so it is no faster than in-process
+    assert commands["collect"]["wall_s"] > 0.3
