@@ -14,15 +14,20 @@ from toolkit.ledger.store import Ledger
 PARALLEL_MIN_ROWS = 20_000
 
 
+def uses_a_worker(ledger: Ledger) -> bool:
+    """Whether a merge of ``ledger`` derives in a worker: it holds ``PARALLEL_MIN_ROWS`` rows or more."""
+    return ledger.count_rows() >= PARALLEL_MIN_ROWS
+
+
 def merge_uses_a_worker(ledger_path: Path) -> bool:
-    """Whether the ledger at ``ledger_path`` holds ``PARALLEL_MIN_ROWS`` rows or more (False for a
-    missing or unreadable one: the merge itself then reports what is wrong). ``merge_workspace``
-    decides the same way from the ledger it already has open, unless told."""
+    """``uses_a_worker`` for the ledger at ``ledger_path`` (False for a missing or unreadable one: the
+    merge itself then reports what is wrong). ``merge_workspace`` asks the same of the ledger it
+    already has open, unless told."""
     path = Path(ledger_path)
     if not path.is_file():
         return False
     try:
         with Ledger.reader(path) as ledger:
-            return ledger.count_rows() >= PARALLEL_MIN_ROWS
+            return uses_a_worker(ledger)
     except sqlite3.Error:
         return False

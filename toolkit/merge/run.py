@@ -13,7 +13,7 @@ from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_da
 from toolkit.merge.derived import DerivedElsewhere
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
-from toolkit.merge.parallel import PARALLEL_MIN_ROWS
+from toolkit.merge.parallel import uses_a_worker
 from toolkit.read.isolate import shared_pool
 from toolkit.reference import Reference
 from toolkit.timing import stage
@@ -34,7 +34,7 @@ def merge_workspace(ws: Workspace, ref: Reference, settings: Settings = DEFAULT_
     """Read the auditors' decisions back from the master, then rebuild it from the ledger.
     ``progress`` hears each step (at a national scale the whole takes minutes). ``parallel``: work
     out the KPI results, flags and summary in a parsing worker while this process writes the
-    consolidated sheets (None: when the ledger holds ``PARALLEL_MIN_ROWS`` rows or more).
+    consolidated sheets (None: as ``toolkit.merge.parallel.uses_a_worker`` decides).
 
     The cyclic garbage collector is paused throughout (``toolkit.gcpause``): the master's rows and
     cells, built by the million and kept until the file is written, hold no cycles."""
@@ -53,7 +53,7 @@ def _merge(ws: Workspace, ref: Reference, settings: Settings, progress: MergePro
             imported = import_decisions(ws.master_path, ledger)
             today = date.today()
             if parallel is None:
-                parallel = ledger.count_rows() >= PARALLEL_MIN_ROWS  # as merge_uses_a_worker, on the open ledger
+                parallel = uses_a_worker(ledger)
             if parallel:
                 elsewhere = DerivedElsewhere(shared_pool(), ws.root, ledger, ref, settings, today)
                 data = consolidate(ledger, catalogue, ref, today, progress=progress)
