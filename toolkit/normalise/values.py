@@ -21,8 +21,11 @@ class Unreadable(ValueError):
 
 
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_HAS_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: characters that show nothing and break comparisons: zero-width space, (non-)joiner, word joiner,
+#: BOM, soft hyphen
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARS), None)
+_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 EMPTY_TOKENS = frozenset({"", "-", "–", "—", "ไม่มี", "n/a", "N/A", "na", "none", "None", "nan"})
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PREFIX = re.compile(r"^(?:ลว\.?|ลงวันที่|วันที่|ณ วันที่)\s*")
@@ -48,10 +51,16 @@ def _remember_short_texts(fn: Callable[[object], _T]) -> Callable[[object], _T]:
     return call
 
 
+#: Thai character classes (regex ranges): tone marks, the upper vowels a tone mark sits on, and every
+#: combining mark (upper and lower vowels, tone marks, signs)
+_TONES = "\u0e48-\u0e4b"
+_UPPER_VOWELS = "\u0e31\u0e34-\u0e37"
+_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_NIKHAHIT = "\u0e4d"
 #: a tone mark typed before the upper vowel it sits on (น่ี for นี่): Unicode does not reorder these.
-_TONE_BEFORE_VOWEL = re.compile("([\u0e48-\u0e4b])([\u0e31\u0e34-\u0e37])")
+_TONE_BEFORE_VOWEL = re.compile(f"([{_TONES}])([{_UPPER_VOWELS}])")
 #: the same combining mark typed twice (เป็็น): invisible on screen, breaks every comparison.
-_DOUBLED_MARK = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
+_DOUBLED_MARK = re.compile(f"([{_MARKS}])\\1+")
 
 
 #: anything normalise_thai would change (most texts have none: one search instead of four substitutions):
@@ -59,13 +68,13 @@ _DOUBLED_MARK = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])\\1+")
 #: class of characters every case starts with, so the search skips the other characters without
 #: trying three branches at each (~40 % faster on Thai narratives; test_values holds it to the
 #: plain alternation)
-_THAI_TO_FIX = re.compile("([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])(?:(?<=\u0e4d)|(?<=[\u0e48-\u0e4b])[\u0e31\u0e34-\u0e37]|\\1)")
+_THAI_TO_FIX = re.compile(f"([{_MARKS}])(?:(?<={_NIKHAHIT})|(?<=[{_TONES}])[{_UPPER_VOWELS}]|\\1)")
 
 
 #: a zero-width character, or anything ``_THAI_TO_FIX`` finds: one search where two would each walk the
 #: text (the zero-width look cost ~0.6 ms a return of Thai narratives; test_values holds this to both)
-_TO_FIX = re.compile("([\u200b\u200c\u200d\u2060\ufeff\u00ad\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])"
-                     "(?:(?<=[\u200b\u200c\u200d\u2060\ufeff\u00ad\u0e4d])|(?<=[\u0e48-\u0e4b])[\u0e31\u0e34-\u0e37]|\\1)")
+_TO_FIX = re.compile(f"([{_ZERO_WIDTH_CHARS}{_MARKS}])"
+                     f"(?:(?<=[{_ZERO_WIDTH_CHARS}{_NIKHAHIT}])|(?<=[{_TONES}])[{_UPPER_VOWELS}]|\\1)")
 
 
 def normalise_thai(text: str) -> str:
@@ -73,8 +82,8 @@ def normalise_thai(text: str) -> str:
     mark between them), a tone mark typed before its upper vowel, a mark typed twice."""
     if not _THAI_TO_FIX.search(text):
         return text
-    text = re.sub("\u0e4d([\u0e48-\u0e4b]?)\u0e32", "\\1\u0e33", text)
-    text = re.sub("([\u0e48-\u0e4b])\u0e4d\u0e32", "\\1\u0e33", text)
+    text = re.sub(f"{_NIKHAHIT}([{_TONES}]?)\u0e32", "\\1\u0e33", text)
+    text = re.sub(f"([{_TONES}]){_NIKHAHIT}\u0e32", "\\1\u0e33", text)
     text = _TONE_BEFORE_VOWEL.sub("\\2\\1", text)
     return _DOUBLED_MARK.sub("\\1", text)
 
