@@ -48,7 +48,7 @@ def test_a_reader_reads_while_collect_holds_the_write_lock_and_cannot_write(ws, 
             history = LedgerHistory(ws.ledger_path).for_return(AGENCY, "2564-Q3")
             assert history is not None and (history.round, history.source_file) == (str(ROUND), "first.xlsx")
             assert history.progress  # the accepted return's progress rows, read under the lock
-            assert time.perf_counter() - started < 5  # an ordinary open would wait for the lock (30 s)
+            assert time.perf_counter() - started < 5  # a connection that wrote on opening would wait for the lock (30 s)
         finally:
             writer.db.execute("ROLLBACK")
 
@@ -62,3 +62,27 @@ def test_a_reader_of_a_file_that_is_not_a_ledger_raises_sqlite_errors(tmp_path):
     with pytest.raises(sqlite3.Error):
         Ledger.reader(missing).submissions()
     assert not missing.exists()  # read-only: nothing is created
+
+
+def test_opening_an_up_to_date_ledger_writes_nothing_so_it_does_not_wait_for_the_write_lock(tmp_path):
+    import sqlite3
+    import time
+
+    from toolkit.ledger.store import LEDGER_VERSION
+
+    path = tmp_path / "ledger.sqlite"
+    Ledger(path).close()  # a new file: schema and version written
+    with Ledger(path) as writer:
+        writer.db.execute("BEGIN IMMEDIATE")  # as Ledger.record holds it while it records a return
+        try:
+            started = time.perf_counter()
+            with Ledger(path) as other:
+                assert other.submissions() == []
+            assert time.perf_counter() - started < 5  # a write on opening would wait 30 s, then fail
+        finally:
+            writer.db.execute("ROLLBACK")
+    # an older ledger is still brought up to date when opened
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE ledger_meta SET value = '1' WHERE key = 'version'")
+    with Ledger(path) as ledger:
+        assert ledger._version() == LEDGER_VERSION

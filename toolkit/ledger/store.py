@@ -115,16 +115,27 @@ class Ledger:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
-        self._migrate()
-        self.db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('version', ?)", (str(LEDGER_VERSION),))
+        if self._version() < LEDGER_VERSION:  # a ledger already up to date is opened without a write
+            self.db.executescript(_SCHEMA)
+            self._migrate()
+            self.db.execute("INSERT OR IGNORE INTO ledger_meta VALUES ('version', ?)", (str(LEDGER_VERSION),))
+
+    def _version(self) -> int:
+        """The ledger's version as recorded; 0 for a new file or one without the record. Read before
+        the schema is checked: that check writes, and so waits for the write lock while collect records
+        a return (every page and lookup that only reads waited with it)."""
+        try:
+            found = self.db.execute("SELECT value FROM ledger_meta WHERE key = 'version'").fetchone()
+        except sqlite3.OperationalError:  # no ledger_meta table yet
+            return 0
+        return int(found[0]) if found and str(found[0]).isdigit() else 0
 
     @classmethod
     def reader(cls, path: Path) -> "Ledger":
         """A read-only connection to an existing ledger, without the schema check and migration an
-        ordinary open does: those write, so they wait for the write lock while collect records a
-        return (a parsing worker looking up a return's history waited up to ~0.1 s each time). Use
-        it for reads only; raises sqlite3.Error when the file is not a ledger."""
+        ordinary open of an out-of-date ledger does (a parsing worker, which must not change the
+        ledger, reads a return's history through it). Raises sqlite3.Error when the file is not a
+        ledger."""
         self = cls.__new__(cls)
         self.path = Path(path)
         self.db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30,
@@ -143,8 +154,7 @@ class Ledger:
                     except sqlite3.OperationalError as exc:  # another process migrated it a moment ago
                         if "duplicate column" not in str(exc):
                             raise
-        found = self.db.execute("SELECT value FROM ledger_meta WHERE key = 'version'").fetchone()
-        if found and int(found["value"]) < LEDGER_VERSION:
+        if self._version() < LEDGER_VERSION:  # (no record yet: the open inserts it)
             self.db.execute("UPDATE ledger_meta SET value = ? WHERE key = 'version'", (str(LEDGER_VERSION),))
 
     def close(self) -> None:
