@@ -8,6 +8,8 @@ import re
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import toolkit.read.preflight as pf
 from tests.builders import make_return
@@ -88,6 +90,14 @@ EDITS = {
     "rows out of order": lambda d: _sub(_NUMBER, lambda m: b'<c r="A2"><v>5</v></c>', d, 6),
     "over 1 MiB (two chunks)": lambda d: d.replace(b"</sheetData>", b'<row r="900"><c r="B900"><v>1</v></c></row>'
                                                    b"</sheetData>" + b"<x/>" * 300_000, 1),
+    "two-letter column": lambda d: _sub(_NUMBER, lambda m: b'<c r="AB%s"><v>3</v></c>' % m.group(1)[1:].lstrip(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"), d, 3),
+    "six-digit row": lambda d: _sub(rb"</row>", b'<c r="C123456"><v>1</v></c></row>', d, 3),
+    "value with a leading space": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s"><v> 7</v></c>' % m.group(1), d, 4),
+    "text formula, empty value element": lambda d: _sub(_EMPTY, lambda m: b'<c r="%s" t="str"><f>""</f><v /></c>'
+                                                        % m.group(1), d, 13),
+    "self-closing row": lambda d: _sub(rb"</row>", b'</row><row r="999" ht="12"/>', d, 2),
+    "row without a reference": lambda d: _sub(rb'<row r="[0-9]+"', b"<row", d, 3),
     "text over the limit": lambda d: _sub(_NUMBER, lambda m: b'<c r="%s"><v>%s</v></c>' % (m.group(1), b"9" * 300_000),
                                           d, 2),
 }
@@ -119,6 +129,64 @@ def test_a_plain_return_takes_the_fast_path(members, monkeypatch):
     expected = _outcome(_package(members))
     monkeypatch.setattr(pf, "_scan_cells", no_cell_by_cell)
     assert _outcome(_package(members)) == expected and expected[0] == "ok"
+
+
+def test_a_template_as_filled_takes_the_simplest_path(members, monkeypatch):
+    """A return as the template is saved once filled matches ``_SIMPLE_REGION`` whole: no tuple per cell."""
+    def no_plain_pass(*_):
+        raise AssertionError("the plain-cell pass ran on a simple sheet")
+    expected = _outcome(_package(members))
+    monkeypatch.setattr(pf, "_count_plain", no_plain_pass)
+    assert _outcome(_package(members)) == expected and expected[0] == "ok"
+    assert sum(s["n_uncalculated"] for s in expected[1]["sheets"]) > 0  # its formulas are saved without results
+
+
+#: cell forms the simplest path takes, and forms it hands on (then the plain-cell pass or the streaming scan)
+_SIMPLE_FORMS = {
+    "body": [b"/>", b" />", b"></c>", b"><v>1</v></c>", b"><v>2.5 </v></c>", b"><v/></c>", b"><is><t>x</t></is></c>",
+             b'><is><t xml:space="preserve"> y </t></is></c>', b"><f>1+1</f></c>", b"><f>1+1</f><v /></c>",
+             b"><f>1+1</f><v>2</v></c>", b'><f t="shared" si="0"/></c>', b'><f t="shared" si="0"/><v>4</v></c>',
+             b'><f t="shared" ref="A1:A2" si="1">A1</f></c>'],
+    "type": [b"", b' t="n"', b' t="str"', b' t="s"', b' t="inlineStr"', b' t="ex"', b' t="E"'],
+    "column": [b"A", b"B", b"Z"],
+    "row": [b"1", b"2", b"0", b"07", b"99999"],
+}
+_OTHER_FORMS = {
+    "body": [b"><v> 3</v></c>", b"><v></v></c>", b"><v>\t</v></c>", b"><f>1+1</f><v></v></c>",
+             b"><is><r><t>z</t></r></is></c>", b' cm="1"><v>1</v></c>'],
+    "type": [b' t="e"'],
+    "column": [b"AA", b"SF", b"SG", b"XFD"],
+    "row": [b"100000", b"200001"],
+}
+
+
+@st.composite
+def _sheet_xml(draw) -> bytes:
+    """A worksheet of a few rows; half of them made of the simplest path's cell forms only."""
+    forms = {k: v + ([] if draw(st.booleans()) else _OTHER_FORMS[k]) for k, v in _SIMPLE_FORMS.items()}
+    rows = []
+    for r in range(draw(st.integers(0, 4))):
+        cells = b"".join(b'<c r="%s%s"%s%s%s' % (draw(st.sampled_from(forms["column"])), draw(st.sampled_from(forms["row"])),
+                                                draw(st.sampled_from([b"", b' s="3"', b' s="007"'])),
+                                                draw(st.sampled_from(forms["type"])), draw(st.sampled_from(forms["body"])))
+                         for _ in range(draw(st.integers(0, 5))))
+        rows.append(b'<row r="%d" spans="1:4">%s</row>' % (r + 1, cells) if cells or draw(st.booleans())
+                    else b'<row r="%d"/>' % (r + 1))
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + b"".join(rows) + b"</sheetData></worksheet>")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheet=_sheet_xml())
+def test_every_path_agrees_on_generated_sheets(sheet, monkeypatch):
+    """The simplest path, the plain-cell pass and the streaming scan give the same facts (or the same
+    refusal) on sheets made of the cell forms they tell apart."""
+    data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    fast, slow = _both(data, monkeypatch)
+    assert fast == slow
+    with monkeypatch.context() as m:
+        m.setattr(pf, "_count_simple", lambda *_: False)
+        assert _outcome(data) == fast
 
 
 def test_a_plain_sheet_too_large_to_read_whole_is_streamed_through_the_fast_path(members, monkeypatch):
