@@ -167,6 +167,9 @@ def test_normalising_never_raises_whatever_is_in_the_cells(located_progress, ref
     row["project_code"], row["report_no"] = original["project_code"], original["report_no"]
     sheet_copy = type(sheet).from_rows(sheet.spec, sheet.name, sheet.columns, [(excel_row, row)], sheet.percent_cells)
     frames, findings = normalise_sheet(sheet_copy, ref)
+    # each raw value as findings quote it, read before the raw frame exists (and without making it)
+    assert all(frames.raw_value(excel_row, k) is row.get(k) for k in sheet.spec.keys)
+    assert frames.given_raw is None
     assert all(f.rule == "value.unreadable" and f.cell.endswith(str(excel_row)) for f in findings)
     assert len(frames.typed) == 1
     # each column's dtype is its kind's (texts stay objects: pandas 3 would otherwise make them "str",
@@ -177,3 +180,15 @@ def test_normalising_never_raises_whatever_is_in_the_cells(located_progress, ref
     keys = pd.Index(sheet.spec.keys)  # the columns as pandas makes them from the keys
     assert all(f.columns.equals(keys) and f.columns.dtype == keys.dtype for f in (frames.typed, frames.raw))
     assert all(frames.raw.at[excel_row, k] is row.get(k) for k in sheet.spec.keys)
+
+
+def test_raw_values_agree_with_the_raw_frame(located_progress, ref):
+    """``raw_value`` reads the located sheet; ``raw`` (made on first use) holds the same values."""
+    frames, _ = normalise_sheet(located_progress, ref)
+    cells = [(row, key) for row in located_progress.excel_rows for key in located_progress.spec.keys]
+    before = [frames.raw_value(row, key) for row, key in cells]
+    assert frames.given_raw is None
+    assert [frames.raw.at[row, key] for row, key in cells] == before
+    assert [frames.raw_value(row, key) for row, key in cells] == before
+    with pytest.raises(KeyError):
+        normalise_sheet(located_progress, ref)[0].raw_value(located_progress.excel_rows[-1] + 1000, "narrative")

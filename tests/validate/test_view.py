@@ -86,3 +86,15 @@ def test_rows_hold_plain_python_values_whichever_way_they_are_built(tmp_path, re
                 assert all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k]) for k in a), key
     dates = [r["report_date"] for _, r in fast.rows("progress")]
     assert any(type(d) is datetime for d in dates) and all(d is None or type(d) is datetime for d in dates)
+
+
+def test_present_tells_missing_values_from_the_rest():
+    from datetime import date, datetime
+
+    from toolkit.validate.view import present
+
+    missing = [None, float("nan"), np.nan, np.float64("nan"), np.float32("nan"), pd.NaT, np.datetime64("NaT")]
+    given = [0, 0.0, -0.0, float("inf"), np.float64(1.5), "", "x", "ไม่มี", False, datetime(2021, 1, 1),
+             date(2021, 1, 1), pd.Timestamp("2021-01-01"), np.datetime64("2021-01-01")]
+    assert [bool(present(x)) for x in missing] == [False] * len(missing)
+    assert [bool(present(x)) for x in given] == [True] * len(given)

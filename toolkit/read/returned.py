@@ -195,11 +195,18 @@ def _data_columns(rows: list[list[Any]], first: int, columns: dict[str, int]) ->
     else:
         cells = {key: [row[c - 1] if c <= len(row) else None for row in block] for key, c in columns.items()}
     width = len(cells)
+    # a row whose first value is a text starting with a letter or digit holds something (most rows:
+    # their identifier), without looking at its other values
     kept = [i for i, row in enumerate(zip(*cells.values()))
-            if row.count(None) != width and not all(v is None or clean_text(v) == "" for v in row)]
+            if (type(row[0]) is str and row[0][:1].isalnum()) or _holds_something(row, width)]
     if len(kept) != len(block):
         cells = {key: [column[i] for i in kept] for key, column in cells.items()}
     return [first + i for i in kept], cells
+
+
+def _holds_something(row: tuple[Any, ...], width: int) -> bool:
+    """A value in the row that is not None and not a text that cleans to nothing."""
+    return row.count(None) != width and not all(v is None or clean_text(v) == "" for v in row)
 
 
 def read_return(path: Path) -> ReturnedWorkbook:

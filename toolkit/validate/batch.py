@@ -95,7 +95,7 @@ def _case_finding(job: ColumnJob, key: str, row: object, check: object) -> Findi
     rule = _PANDERA_BUILTINS.get(str(check), str(check))
     col = spec.column(key)
     return make_finding(rule if rule.count(".") else "value.unreadable", sheet=sheet.name,
-                        cell=sheet.cell(key, int(row)), value=clean_text(frames.raw.at[int(row), key]), column=key,
+                        cell=sheet.cell(key, int(row)), value=clean_text(frames.raw_value(int(row), key)), column=key,
                         item=str(frames.typed.at[int(row), spec.id_columns[0]] or ""),
                         label_th=col.th, label_en=col.en)
 

@@ -27,7 +27,7 @@ def column_findings(frames: SheetFrames, ctx: ValidationContext, skip: set[tuple
             continue
         rule = _PANDERA_BUILTINS.get(str(case.check), str(case.check))
         col = spec.column(key)
-        raw = frames.raw.at[int(row), key]
+        raw = frames.raw_value(int(row), key)
         findings.append(make_finding(rule if rule.count(".") else "value.unreadable", sheet=sheet.name,
                                      cell=sheet.cell(key, int(row)), value=clean_text(raw), column=key,
                                      item=str(frames.typed.at[int(row), spec.id_columns[0]] or ""),

@@ -106,7 +106,7 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
                 want_c = _canon(spec.column(col_key), want, ref) if col_key in status else want
                 if compared[col_key][i] != want_c:
                     findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
-                                                 cell=sheet.cell(col_key, row), value=sheet_frames.raw.at[row, col_key],
+                                                 cell=sheet.cell(col_key, row), value=sheet_frames.raw_value(row, col_key),
                                                  item=rid, column=col_key, expected=want))
         for rid in rows:
             if rid not in seen:

@@ -24,12 +24,11 @@ _THAI_DIGIT = re.compile("[\u0e50-\u0e59]")
 Row = tuple[int, dict[str, Any]]
 
 
-_NaT = pd.NaT  # looked up once: rules call ``present`` for every cell they read
-
-
 def present(x: object) -> bool:
-    """Not None, NaN or NaT (``x != x`` only for NaN among floats)."""
-    return x is not None and x is not _NaT and not (isinstance(x, float) and x != x)
+    """Not None, NaN or NaT: the missing values are the ones not equal to themselves (NaN of any
+    float type, pandas' and numpy's NaT). Rules call this for every cell they read (~13,000 times a
+    return): one comparison instead of an ``isinstance`` and two."""
+    return x is not None and x == x
 
 
 def _has_missing(values: np.ndarray) -> bool:
@@ -129,7 +128,7 @@ class ReturnView:
         return thai_digits_to_ascii(text) if _THAI_DIGIT.search(text) else text
 
     def raw(self, key: str, row: int, column: str) -> str:
-        return clean_text(self.frames[key].raw.at[row, column]) if key in self.frames else ""
+        return clean_text(self.frames[key].raw_value(row, column)) if key in self.frames else ""
 
     def finding(self, rule: str, key: str, row: int | None, column: str, value: Any = None, *,
                 item: str = "", **params: Any) -> Finding:
