@@ -255,6 +255,22 @@ def test_bench_style_sheets_agree(tmp_path, monkeypatch):
     assert fast == slow and fast[1]["sheets"][0]["n_uncalculated"] == 1 and fast[1]["sheets"][0]["cells"] == 2
 
 
+def test_excel_shared_formulas_take_the_simplest_path(monkeypatch):
+    """Excel saves a column of one formula as a shared formula: the first cell holds its text, the
+    others refer to it (``<f t="shared" si="0"/>``). Both forms, with values and without, are simple."""
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             b'<row r="1" spans="1:2"><c r="A1" s="2"><f t="shared" ref="A1:A3" si="0">B1*2</f><v>4</v></c>'
+             b'<c r="B1"><v>2</v></c></row>'
+             b'<row r="2" spans="1:2"><c r="A2" s="2"><f t="shared" si="0"/><v>6</v></c><c r="B2"><v>3</v></c></row>'
+             b'<row r="3" spans="1:2"><c r="A3" s="2"><f t="shared" si="0"/></c><c r="B3" t="str"><f>"x"</f><v/></c>'
+             b"</row></sheetData></worksheet>")
+    data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    fast, slow = _both(data, monkeypatch)
+    assert fast == slow and fast[1]["sheets"][0]["uncalculated"] == [(3, 1)] and fast[1]["sheets"][0]["cells"] == 4
+    monkeypatch.setattr(pf, "_count_plain", lambda *_: pytest.fail("the plain-cell pass ran on a simple sheet"))
+    assert _outcome(data) == fast
+
+
 def test_the_garbage_collector_is_left_as_it_was(members):
     import gc
 

@@ -85,7 +85,7 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
 
         rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
         skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
-        compared = {k: canon_column(k) for k in {k for r in rows.values() for k in r} - skip}
+        compared = {k: canon_column(k) for k in set().union(*rows.values()) - skip}
         status = {c.key for c in spec.columns if c.kind == "status"}
         for i, row in enumerate(typed.index.tolist()):
             rid = rids[i]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Callable
 
 import numpy as np
@@ -106,7 +107,11 @@ class ReturnView:
             else:  # rows left out, or the sheet missing
                 columns = [frame[k].to_numpy() for k in keys]
             cells = [_python_values(values) for values in columns]
-            return [(row, dict(zip(keys, values))) for row, *values in zip(frame.index.tolist(), *cells)]
+            # each row's dict made by map, zip and dict alone: no Python-level step per row
+            index = frame.index.tolist()
+            if not cells:
+                return [(row, {}) for row in index]
+            return list(zip(index, map(dict, map(zip, repeat(keys), zip(*cells)))))
         return self._once(("rows", key), build)
 
     def groups(self, key: str, by: str, order: str) -> list[tuple[str, list[Row]]]:
