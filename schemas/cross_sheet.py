@@ -286,6 +286,9 @@ def kpi_values(v: "ReturnView") -> Iterator["Finding"]:
         if filled:
             last_result[code] = float(filled[-1][1]["result"])
     last_progress = _last_progress(v)
+    projects_by_kpi: dict[object, list[dict]] = {}  # each KPI's projects, in sheet order
+    for _, p in v.rows("projects"):
+        projects_by_kpi.setdefault(p["kpi_code"], []).append(p)
     for row, k in v.rows("kpis"):
         code = str(k["kpi_code"])
         unit, achieved, target = units.get(code, ""), k["achieved"], k["target"]
@@ -297,9 +300,7 @@ def kpi_values(v: "ReturnView") -> Iterator["Finding"]:
                 yield v.finding("kpi.achieved-magnitude", "kpis", row, "achieved", item=code, expected=target)
         if _present(achieved) and code in last_result and abs(achieved - last_result[code]) > 1e-9:
             yield v.finding("kpi.achieved-vs-quarters", "kpis", row, "achieved", item=code, expected=last_result[code])
-        for _, p in v.rows("projects"):
-            if p["kpi_code"] != code or not (_present(target) and target > 0):
-                continue
+        for p in projects_by_kpi.get(code, []) if _present(target) and target > 0 else ():
             value = achieved if _present(achieved) else last_result.get(code)
             latest = last_progress.get(p["project_code"])
             if latest is not None and latest >= 100 and _present(value) \
