@@ -125,8 +125,9 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
         # each distinct text parsed once (only texts are keys: 1, 1.0 and True would share one)
         seen = {v: parse(v) for v in set(values) if type(v) is str}
         return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
-    elif kind == "code":
-        return [normalise_code(value) or None for value in values], []
+    elif kind == "code":  # codes recur (a project's code on each of its reports): each distinct text once
+        codes = {v: normalise_code(v) or None for v in set(values) if type(v) is str}
+        return [codes[v] if type(v) is str else None if v is None else normalise_code(v) or None for v in values], []
     else:
         quick = [_SLOW] * len(values)
     bad: list[int] = []
