@@ -123,20 +123,12 @@ def _package(members: dict[str, bytes], **changed: bytes) -> bytes:
     return buf.getvalue()
 
 
-def test_a_plain_return_takes_the_fast_path(members, monkeypatch):
-    def no_cell_by_cell(*_):
-        raise AssertionError("the streaming cell scan ran on a plain sheet")
+@pytest.mark.parametrize("must_not_run", ["_scan_cells", "_count_plain"])
+def test_a_filled_template_takes_the_fast_paths(members, monkeypatch, must_not_run):
+    """A return as the template is saved once filled: neither the cell-by-cell streaming scan runs nor,
+    every cell region being simple (``_SIMPLE_REGION``), the plain-cell pass with its tuple per cell."""
     expected = _outcome(_package(members))
-    monkeypatch.setattr(pf, "_scan_cells", no_cell_by_cell)
-    assert _outcome(_package(members)) == expected and expected[0] == "ok"
-
-
-def test_a_template_as_filled_takes_the_simplest_path(members, monkeypatch):
-    """A return as the template is saved once filled matches ``_SIMPLE_REGION`` whole: no tuple per cell."""
-    def no_plain_pass(*_):
-        raise AssertionError("the plain-cell pass ran on a simple sheet")
-    expected = _outcome(_package(members))
-    monkeypatch.setattr(pf, "_count_plain", no_plain_pass)
+    monkeypatch.setattr(pf, must_not_run, lambda *_: pytest.fail(f"{must_not_run} ran on a filled template"))
     assert _outcome(_package(members)) == expected and expected[0] == "ok"
     assert sum(s["n_uncalculated"] for s in expected[1]["sheets"]) > 0  # its formulas are saved without results
 
