@@ -15,9 +15,11 @@ import math
 import os
 import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
 import defusedxml  # noqa: F401  - openpyxl only guards against entity expansion when this is installed
 from python_calamine import CalamineWorkbook
@@ -108,14 +110,34 @@ def _sheet_rows(sheet: object) -> list[list[object]]:
     return rows
 
 
+class _Unreadable(Exception):
+    """What python-calamine raised (or panicked with) on a file, as an ordinary exception."""
+
+
+@contextmanager
+def _calamine(path: Path) -> Iterator[CalamineWorkbook]:
+    """The workbook opened through python-calamine and closed after. Its errors, and its Rust panics
+    (``BaseException`` subclasses), come out as ``_Unreadable``; ToolkitErrors raised inside, the
+    interpreter's exits and memory errors go through as they are."""
+    try:
+        book = CalamineWorkbook.from_path(os.fspath(path))
+        try:
+            yield book
+        finally:
+            book.close()
+    except (ToolkitError, KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:
+        raise _Unreadable(f"{type(exc).__name__}: {exc}") from exc
+
+
 def open_workbook(path: Path, scan: PackageScan | None = None) -> RawWorkbook:
     """Read every sheet's cached values. Raises IntakeRejected (a ToolkitError) for what preflight
     refuses and ToolkitError('file.unreadable') for anything else calamine cannot read, with the reason."""
     scan = scan or scan_file(Path(path))
+    sheets: dict[str, RawSheet] = {}
     try:
-        book = CalamineWorkbook.from_path(os.fspath(path))
-        try:
-            sheets: dict[str, RawSheet] = {}
+        with _calamine(path) as book:
             for meta in book.sheets_metadata:
                 if "Work" not in str(meta.typ):  # chart sheets and macro sheets hold no cells
                     continue
@@ -126,15 +148,8 @@ def open_workbook(path: Path, scan: PackageScan | None = None) -> RawWorkbook:
                         rows[r - 1][c - 1] = text  # the error text, as openpyxl and Excel show it
                 state = _STATES.get(str(meta.visible).rsplit(".", 1)[-1].lower(), "visible")
                 sheets[meta.name] = RawSheet(meta.name, state, rows, set(seen.percent_cells) if seen else set())
-        finally:
-            book.close()
-    except ToolkitError:
-        raise
-    except BaseException as exc:  # calamine errors, and its Rust panics (BaseException subclasses)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
-        raise ToolkitError("file.unreadable", f"{type(exc).__name__}: {exc}",
-                           "ไฟล์เสียหายหรือไม่ใช่ไฟล์ Excel (.xlsx)") from exc
+    except _Unreadable as exc:
+        raise ToolkitError("file.unreadable", str(exc), "ไฟล์เสียหายหรือไม่ใช่ไฟล์ Excel (.xlsx)") from exc.__cause__
     if not sheets:
         raise ToolkitError("file.unreadable", "the workbook has no worksheet",
                            "ไม่พบแผ่นงานในไฟล์")
@@ -147,14 +162,9 @@ def read_own_sheet(path: Path, name: str) -> list[list[object]] | None:
     file is the workspace's own, not a return. Reads that sheet alone: openpyxl, which first reads
     every text of the workbook, took 0.9 s where this takes 0.02 s on the 70-return master."""
     try:
-        book = CalamineWorkbook.from_path(os.fspath(path))
-        try:
+        with _calamine(path) as book:
             return _sheet_rows(book.get_sheet_by_name(name)) if name in book.sheet_names else None
-        finally:
-            book.close()
-    except BaseException as exc:  # calamine errors, and its Rust panics (BaseException subclasses)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
+    except _Unreadable:
         return None
 
 
