@@ -80,14 +80,18 @@ _WORKSHEET_ROOT = re.compile(rb"<" + _NAME + rb"worksheet[\s>]")
 #: largest sheet part is ~2 MB; the fast path holds a tuple per cell, ~0.5 KB, so 16 MiB of cells stay
 #: well inside a worker's memory limit); larger members are streamed
 _WHOLE_MEMBER_BYTES = 16 * 1024 * 1024
+#: what follows ``<i`` of a plain inline text, and ``<f`` of a formula, as every cell pattern below reads
+#: them (possessive where giving characters back could not let the rest match; a formula's attributes
+#: stay greedy, as ``[^<>]*+`` would take the "/" of "/>")
+_INLINE_TEXT_REST = rb's><t(?: xml:space="preserve")?+>[^<]*+</t></is>'
+_FORMULA_REST = rb'(?:>[^<]*+</f>| [^<>]*/>| [^<>]*>[^<]*+</f>)'
 #: the fast path: cells as spreadsheet writers save them (r, then s, then t; one inline text, a value, or a
 #: formula and its value). Groups: column letters, row, style, "t" when typed, "e"/"s"/"n" for the types
 #: that matter (error, formula text, number), "i" inline text, "f" formula, "v" value, the value's text,
 #: and last any other cell opening (the sheet is then scanned cell by cell by ``_scan_cells``).
 _PLAIN_CELL = re.compile(
     rb'<c(?: r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: (t)="(?:(e)|(s)tr|(n)|[a-zA-Z]{1,12})")?'
-    rb'(?: ?/>|>(?:<(i)s><t(?: xml:space="preserve")?>[^<]*</t></is>'
-    rb'|(?:<(f)(?:>[^<]*</f>| [^<>]*/>| [^<>]*>[^<]*</f>))?(?:<(v)(?: ?/>|>([^<]*)</v>))?)</c>)'
+    rb'(?: ?/>|>(?:<(i)' + _INLINE_TEXT_REST + rb'|(?:<(f)' + _FORMULA_REST + rb')?(?:<(v)(?: ?/>|>([^<]*)</v>))?)</c>)'
     rb'|([\s/>]))')
 #: positions of _PLAIN_CELL's groups: letters, digits, style, "t", "e" of t="e", "s" of t="str", "n" of
 #: t="n", "i" of an inline string, "f" of a formula, "v" of a value, the value's text, a cell not plain
@@ -483,25 +487,25 @@ def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_
 
 
 #: the simplest cell region, as the toolkit's templates are saved once filled: every cell plain with
-#: its reference in columns A-Z and rows below 100,000, no error cell, no blank or empty value text.
+#: its reference in columns A-Z and rows up to 99,999, no error cell, no blank or empty value text.
 #: One match of the whole region then stands for ``_PLAIN_CELL``'s pass, without a tuple per cell
-#: (possessive wherever giving characters back could not let the rest match: ~20 % faster; a formula's
-#: attributes stay greedy, as ``[^<>]*+`` would take the "/" of "/>")
+#: (possessive wherever giving characters back could not let the rest match: ~20 % faster)
+_SIMPLE_LAST_ROW, _SIMPLE_LAST_COLUMN = 99_999, 26
 _SIMPLE_CELL = (rb'<c r="[A-Z][0-9]{1,5}+"(?: s="[0-9]{1,9}+")?+(?: t="(?!e")[a-zA-Z]{1,12}+")?+'
-                rb'(?: ?/>|>(?:<is><t(?: xml:space="preserve")?+>[^<]*+</t></is>'
-                rb'|(?:<f(?:>[^<]*+</f>| [^<>]*/>| [^<>]*>[^<]*+</f>))?+(?:<v ?/>|<v>[^<\s][^<]*+</v>)?+)</c>)')
+                rb'(?: ?/>|>(?:<i' + _INLINE_TEXT_REST + rb'|(?:<f' + _FORMULA_REST + rb')?+'
+                rb'(?:<v ?/>|<v>[^<\s][^<]*+</v>)?+)</c>)')
 #: (possessive repeats: a plain repeat keeps a backtracking entry per row and per cell, megabytes that
 #: made the match twice as slow)
 _SIMPLE_REGION = re.compile(rb'<sheetData>(?:<row r="[0-9]{1,5}"[^<>]*(?:/>|>(?:' + _SIMPLE_CELL + rb')*+</row>))*+')
 #: in a simple region: a formula without a value (the value element absent or empty), up to its cell's end
-_SIMPLE_UNCALCULATED = re.compile(rb'<f(?:>[^<]*</f>| [^<>]*/>| [^<>]*>[^<]*</f>)(<v ?/>)?</c>')
+_SIMPLE_UNCALCULATED = re.compile(rb'<f' + _FORMULA_REST + rb'(<v ?/>)?</c>')
 
 
 def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     """``_count_plain`` for a simple region (``_SIMPLE_REGION``) on a workbook without percent styles:
     the cells holding a value are the value and inline-text elements (neither can be blank there), and
     only formulas are looked at one by one. False, with ``sheet`` untouched, for any other region."""
-    if percent_styles or limits.max_row < 99_999 or limits.max_column < 26 or \
+    if percent_styles or limits.max_row < _SIMPLE_LAST_ROW or limits.max_column < _SIMPLE_LAST_COLUMN or \
             not data.startswith(b"<sheetData>", lo):
         return False
     whole = _SIMPLE_REGION.match(data, lo, hi)
