@@ -106,8 +106,11 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
         lo, hi = DATE_YEARS  # a real date cell (calamine gives datetimes)
         quick = [v.date() if type(v) is datetime and lo <= v.year <= hi else None if v is None else _SLOW
                  for v in values]
-    elif kind in ("text", "longtext", "status"):
-        if kind == "status":
+    elif kind in ("text", "longtext", "status", "code"):
+        if kind == "code":
+            def parse(value: object) -> object:
+                return normalise_code(value) or None
+        elif kind == "status":
             vocab = col.vocab or ""
 
             def parse(value: object) -> object:
@@ -122,12 +125,10 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
             def parse(value: object) -> object:
                 text = clean_text(value)
                 return None if text in EMPTY_TOKENS else text
-        # each distinct text parsed once (only texts are keys: 1, 1.0 and True would share one)
+        # each distinct text parsed once: texts and codes recur (a project's code on each of its
+        # reports). Only texts are keys: 1, 1.0 and True would share one
         seen = {v: parse(v) for v in set(values) if type(v) is str}
         return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
-    elif kind == "code":  # codes recur (a project's code on each of its reports): each distinct text once
-        codes = {v: normalise_code(v) or None for v in set(values) if type(v) is str}
-        return [codes[v] if type(v) is str else None if v is None else normalise_code(v) or None for v in values], []
     else:
         quick = [_SLOW] * len(values)
     bad: list[int] = []
