@@ -62,3 +62,21 @@ def test_a_file_that_cannot_be_read_passes_through_a_batch(returns: list[Path], 
     parsed = complete_batch([validate_file(p, ref, catalogue=cat, defer_columns=True) for p in (broken, returns[1])])
     assert not parsed[0].report.accepted and parsed[0].pending is None
     assert parsed[1].report.findings == validate_file(returns[1], ref, catalogue=cat).report.findings
+
+
+def test_frames_joined_from_their_arrays_equal_pandas_concat(returns: list[Path], ref) -> None:
+    import pandas as pd
+
+    from toolkit.validate import batch
+
+    cat = small_catalogue()
+    deferred = [validate_file(p, ref, catalogue=cat, defer_columns=True) for p in returns]
+    for key in ("projects", "progress", "plan_steps", "kpis", "kpi_quarters"):
+        group = [job for d in deferred for job in d.pending.jobs if job.frames.sheet.spec.key == key]
+        assert len(group) == len(returns) and all(batch._batchable(job) for job in group)
+        joined = batch._joined(group)
+        without_arrays = [batch.ColumnJob(job.file, type(job.frames)(job.frames.sheet, job.frames.typed), job.ctx,
+                                          job.skip) for job in group]
+        by_pandas = batch._joined(without_arrays)  # the pd.concat path
+        pd.testing.assert_frame_equal(joined, by_pandas)
+        assert joined.index[len(group[0].frames.typed)] == batch._ROWS + group[1].frames.typed.index[0]

@@ -184,6 +184,12 @@ def _public_frame(columns: list[np.ndarray], index: pd.Index, keys: pd.Index) ->
                          for key, col in zip(keys, columns)}, index=index, columns=keys)
 
 
+def typed_frame(columns: list[np.ndarray], index: pd.Index, spec: SheetSpec) -> pd.DataFrame:
+    """A sheet kind's typed frame from its columns' arrays (in ``spec.keys`` order) as
+    ``normalise_sheet`` builds it."""
+    return _frame(columns, index, _column_index(spec))
+
+
 def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False) -> tuple[SheetFrames, list[Finding]]:
     findings: list[Finding] = []
     spec = sheet.spec
@@ -216,5 +222,5 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
                                      value=clean_text(raw_columns[col.key][i]), column=col.key,
                                      item=str(raw_columns[spec.id_columns[0]][i] or ""),
                                      label_th=col.th, label_en=col.en, kind_th=kind_th, kind_en=kind_en))
-    frame = _frame(typed, index, _column_index(spec))
+    frame = typed_frame(typed, index, spec)
     return SheetFrames(sheet, frame, None, dict(zip(spec.keys, typed))), findings

@@ -16,7 +16,7 @@ import pandera.pandas as pa
 
 from schemas.base import KINDS, ValidationContext
 from toolkit.findings import Finding, make_finding
-from toolkit.normalise.frames import SheetFrames
+from toolkit.normalise.frames import SheetFrames, typed_frame
 from toolkit.normalise.values import clean_text
 from toolkit.validate.columns import _PANDERA_BUILTINS, column_findings
 
@@ -72,11 +72,7 @@ def batch_column_findings(jobs: Iterable[ColumnJob]) -> dict[Hashable, list[Find
 
 def _validate_group(group: list[ColumnJob]) -> dict[int, list[Finding]]:
     spec = group[0].frames.sheet.spec
-    # the (file, excel_row) index as one integer: pandera reports a MultiIndex's tuples as text. The
-    # frames are joined as they are and given the index once (a re-indexed copy of each took 3x longer)
-    frame = pd.concat([job.frames.typed for job in group], ignore_index=True)
-    frame.index = pd.Index(np.concatenate([job.frames.typed.index.to_numpy(dtype=np.int64) + position * _ROWS
-                                           for position, job in enumerate(group)]), name="excel_row")
+    frame = _joined(group)
     try:
         spec.pandera_schema(group[0].ctx).validate(frame, lazy=True)
         return {}
@@ -92,6 +88,22 @@ def _validate_group(group: list[ColumnJob]) -> dict[int, list[Finding]]:
         if finding is not None:
             found.setdefault(int(position), []).append(finding)
     return found
+
+
+def _joined(group: list[ColumnJob]) -> pd.DataFrame:
+    """The group's typed frames one under the other, under the (file, excel_row) index as one
+    integer (pandera reports a MultiIndex's tuples as text). Joined a column at a time from the arrays
+    the frames were built from (``pd.concat`` of the frames took ~0.4 ms a return), else by pandas."""
+    spec = group[0].frames.sheet.spec
+    index = pd.Index(np.concatenate([job.frames.typed.index.to_numpy(dtype=np.int64) + position * _ROWS
+                                     for position, job in enumerate(group)]), name="excel_row")
+    arrays = [job.frames.arrays for job in group]
+    if all(a is not None and a.keys() == set(spec.keys) for a in arrays):
+        return typed_frame([np.concatenate([a[key] for a in arrays]) for key in spec.keys], index, spec)
+    # joined as they are and given the index once (a re-indexed copy of each took 3x longer)
+    frame = pd.concat([job.frames.typed for job in group], ignore_index=True)
+    frame.index = index
+    return frame
 
 
 def _case_finding(job: ColumnJob, key: str, row: object, check: object) -> Finding | None:
