@@ -10,7 +10,9 @@ For each N, in a fresh workspace: ``collect`` (timed per stage through ``toolkit
 ``merge``, then one more return and ``merge`` again while counting opens of archive files. Then, on
 the same files: the naive stack (pandas ``read_excel`` with openpyxl + the same pandera schemas,
 file by file), frictionless ``validate`` with equivalent schemas, and bare xlsxwriter ``write_row``
-in constant-memory mode on the master's cells. Prints one JSON object.
+in constant-memory mode on the master's cells. The per-return comparison runs in ``--rounds`` rounds
+of ``--baseline-files`` different files each, every figure the median of the rounds. Prints one JSON
+object.
 
     .venv/bin/python scripts/bench.py --n 250,500,1000        (make bench BENCH_ARGS="--n 250,500,1000")
 """
@@ -523,7 +525,7 @@ def through_the_commands(root: Path) -> dict[str, Any]:
 
 def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str | None,
             scheduler: str | None, keep: bool, years: int = AGENCY_YEARS,
-            cold_catalogue: bool = False) -> dict[str, Any]:
+            cold_catalogue: bool = False, rounds: int = 1) -> dict[str, Any]:
     import sqlite3
 
     from toolkit import timing
@@ -637,15 +639,18 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         # objects would add ~20 % to every per-file figure)
         k = min(baseline_files, n)
         if k:
+            rounds = max(1, min(rounds, n // k))  # each round on files of its own
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-                out["per_return"] = child.submit(per_return_in_workspace, files[:k], root, files[n]).result()
+                out["per_return"] = child.submit(per_return_in_workspace, files[:k * rounds], root, files[n],
+                                                 rounds).result()
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
     return out
 
 
-def per_return_in_workspace(files: list[Path], root: Path, warm: Path | None = None) -> dict[str, Any]:
+def per_return_in_workspace(files: list[Path], root: Path, warm: Path | None = None,
+                            rounds: int = 1) -> dict[str, Any]:
     """``per_return`` against the catalogue of the workspace at ``root``, in a process of its own set up
     as collect's workers are: the catalogue as collect ships it (``toolkit.catalogue_shipped``), the
     objects held so far frozen out of the garbage collector's sight (``toolkit.read.isolate``)."""
@@ -660,10 +665,10 @@ def per_return_in_workspace(files: list[Path], root: Path, warm: Path | None = N
     ref = load_reference()
     gc.collect()
     gc.freeze()
-    return per_return(files, catalogue, ref, warm)
+    return per_return(files, catalogue, ref, warm, rounds)
 
 
-def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None) -> dict[str, Any]:
+def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None, rounds: int = 1) -> dict[str, Any]:
     """Mean per-file time of the toolkit's stage (preflight + read + validate, in process) as collect
     runs it (``check_chunk`` on chunks of ``CHUNK_FILES``, column checks batched per chunk), of the same
     stage file by file, of the bare reader, of the naive stack and of frictionless, on the same files.
@@ -671,19 +676,77 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None) 
     ``warm``: a file outside ``files`` that each of the five goes through once, untimed, before it is
     measured. A collect worker checks hundreds of files; what only its first file pays (pandera
     registering its backends and importing its data-synthesis strategies, ~0.1 s; first calls of
-    the readers) is no cost per return, and over 10-30 measured files it would weigh as one."""
+    the readers) is no cost per return, and over 10-30 measured files it would weigh as one.
+
+    ``rounds``: the files are split into that many groups of different files, each group measured by
+    the five in turn, and each figure is the median over the groups (the ratios are those of the
+    medians; every round is kept under ``rounds``). On a shared machine one pass moves by ±5 % from
+    run to run; a round of other files keeps the toolkit's memos of texts it has seen from making a
+    repeat look cheaper than a first read."""
+    from frictionless import system
+
+    k = len(files) // max(rounds, 1)
+    groups = [files[i * k:(i + 1) * k] for i in range(max(rounds, 1))] if k else [files]
+    reader = reader_used()
+    res: dict[str, Any] = {"files": len(groups[0]), "reader": reader}
+    _, ctx = _context()
+    schemas = frictionless_schemas(ref)
+    if warm is not None:
+        res["warmed_up_on"] = warm.name
+        from toolkit.read.stage import FileJob, check_chunk
+
+        check_chunk([FileJob(warm, warm.name)], ref=ref, catalogue=cat)
+        bare_read(warm, reader)
+        naive_file(warm, ref, ctx)
+        with system.use_context(trusted=True):
+            frictionless_file(warm, schemas)
+    measured_rounds = [_per_return_round(group, cat, ref, reader, ctx, schemas) for group in groups]
+    res.update(_median_of(measured_rounds))
+    res["column_checks"] = column_checks(groups[0], cat, ref)
+    if len(groups) > 1:
+        res["rounds_of"] = f"{len(groups)} rounds of {len(groups[0])} different files; each figure the median"
+        res["rounds"] = [{"toolkit_checking_cpu_ms": r["toolkit_ms"]["checking_cpu"], "bare_read_cpu_ms": r["bare_read_cpu_ms"],
+                          "naive_cpu_ms": r["naive_cpu_ms"], "frictionless_cpu_ms": r["frictionless_cpu_ms"]}
+                         for r in measured_rounds]
+    # ratios on CPU time: all four run file by file in this one process, and CPU time does not
+    # depend on what else the (shared) machine is doing
+    toolkit_ms = res["toolkit_ms"]["checking_cpu"]
+    res["speedup_vs_naive"] = round(res["naive_cpu_ms"] / toolkit_ms, 2)
+    res["speedup_vs_frictionless"] = round(res["frictionless_cpu_ms"] / toolkit_ms, 2)
+    res["toolkit_vs_bare_read"] = round(toolkit_ms / res["bare_read_cpu_ms"], 2)
+    read_ms = res["toolkit_ms"].get("read_cpu")
+    res["read_stage_vs_bare_read"] = round(read_ms / res["bare_read_cpu_ms"], 2) if read_ms else None
+    return res
+
+
+def _median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds' figures, each number the median of the rounds' (nested dicts alike)."""
+    import statistics
+
+    out: dict[str, Any] = {}
+    for key, value in rounds[0].items():
+        values = [r[key] for r in rounds if key in r]
+        if isinstance(value, dict):
+            out[key] = _median_of(values)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = round(statistics.median(values), 1)
+        else:
+            out[key] = value
+    return out
+
+
+def _per_return_round(files: list[Path], cat: Any, ref: Any, reader: str, ctx: Any, schemas: Any) -> dict[str, Any]:
+    """One round of ``per_return``: the five on ``files``, one after the other."""
+    from frictionless import system
+
     from toolkit import timing
     from toolkit.collect import CHUNK_FILES
     from toolkit.read.stage import FileJob, check_chunk
     from toolkit.validate.run import validate_file
 
     k = len(files)
-    reader = reader_used()
-    res: dict[str, Any] = {"files": k, "reader": reader}
+    res: dict[str, Any] = {}
     jobs = [FileJob(f, f.name) for f in files]
-    if warm is not None:
-        res["warmed_up_on"] = warm.name
-        check_chunk([FileJob(warm, warm.name)], ref=ref, catalogue=cat)
     with timing.recording() as t, measured(tk := {}):
         for start in range(0, k, CHUNK_FILES):
             for result in check_chunk(jobs[start:start + CHUNK_FILES], ref=ref, catalogue=cat):
@@ -696,46 +759,26 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None) 
     # neither the naive stack nor frictionless does anything like it
     ledger_cpu = stages.get("encode_rows", {}).get("cpu_s", 0.0)
     res["toolkit_ms"]["checking_cpu"] = round(1000 * (tk["cpu_s"] - ledger_cpu) / k, 1)
-    with measured(alone := {}):  # (warm already from the chunks above)
+    with measured(alone := {}):
         for f in files:
             validate_file(f, ref, catalogue=cat)
     res["toolkit_file_by_file_ms"] = {"wall": round(1000 * alone["wall_s"] / k, 1),
                                       "cpu": round(1000 * alone["cpu_s"] / k, 1)}
-    res["column_checks"] = column_checks(files, cat, ref)
-    if warm is not None:
-        bare_read(warm, reader)
     with measured(bare := {}):
         for f in files:
             bare_read(f, reader)
     res["bare_read_ms"] = round(1000 * bare["wall_s"] / k, 1)
     res["bare_read_cpu_ms"] = round(1000 * bare["cpu_s"] / k, 1)
-    _, ctx = _context()
-    if warm is not None:
-        naive_file(warm, ref, ctx)
     with measured(naive := {}):
         for f in files:
             naive_file(f, ref, ctx)
     res["naive_pandas_openpyxl_pandera_ms"] = round(1000 * naive["wall_s"] / k, 1)
     res["naive_cpu_ms"] = round(1000 * naive["cpu_s"] / k, 1)
-    from frictionless import system
-
-    schemas = frictionless_schemas(ref)
-    with system.use_context(trusted=True):
-        if warm is not None:
-            frictionless_file(warm, schemas)
-        with measured(fl := {}):
-            for f in files:
-                frictionless_file(f, schemas)
+    with system.use_context(trusted=True), measured(fl := {}):
+        for f in files:
+            frictionless_file(f, schemas)
     res["frictionless_ms"] = round(1000 * fl["wall_s"] / k, 1)
     res["frictionless_cpu_ms"] = round(1000 * fl["cpu_s"] / k, 1)
-    # ratios on CPU time: all four run file by file in this one process, and CPU time does not
-    # depend on what else the (shared) machine is doing
-    toolkit_ms = res["toolkit_ms"]["checking_cpu"]
-    res["speedup_vs_naive"] = round(res["naive_cpu_ms"] / toolkit_ms, 2)
-    res["speedup_vs_frictionless"] = round(res["frictionless_cpu_ms"] / toolkit_ms, 2)
-    res["toolkit_vs_bare_read"] = round(toolkit_ms / res["bare_read_cpu_ms"], 2)
-    read_ms = res["toolkit_ms"].get("read_cpu")
-    res["read_stage_vs_bare_read"] = round(read_ms / res["bare_read_cpu_ms"], 2) if read_ms else None
     return res
 
 
@@ -815,8 +858,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=ROOT / ".bench_cache")
     p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1)),
                    help="processes generating missing returns")
-    p.add_argument("--baseline-files", type=int, default=100,
-                   help="files (the first of the largest N) timed per return against naive and frictionless; 0: skip")
+    p.add_argument("--baseline-files", type=int, default=30,
+                   help="files per round (the first of the largest N) timed per return against naive and "
+                        "frictionless; 0: skip")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of the per-return comparison, each on other files; each figure the median")
     p.add_argument("--executor", default=None, help="pass --executor to collect (e.g. dask)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
     p.add_argument("--agency-years", type=int, default=AGENCY_YEARS,
@@ -830,7 +876,7 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     if args.one is not None:
         result = run_one(args.one, args.seed, args.cache, args.baseline_files, args.executor, args.scheduler, args.keep,
-                         args.agency_years, args.cold_catalogue)
+                         args.agency_years, args.cold_catalogue, args.rounds)
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         return 0
     ns = sorted({int(x) for x in args.n.split(",") if x.strip()})
@@ -842,7 +888,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in ns:
         say(f"run n={n}")
         cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(n), "--seed", str(args.seed),
-               "--cache", str(args.cache), "--agency-years", str(args.agency_years), "--baseline-files", str(args.baseline_files if n == max(ns) else 0)]
+               "--cache", str(args.cache), "--agency-years", str(args.agency_years), "--baseline-files", str(args.baseline_files if n == max(ns) else 0),
+               "--rounds", str(args.rounds)]
         if args.executor:
             cmd += ["--executor", args.executor] + (["--scheduler", args.scheduler] if args.scheduler else [])
         if args.keep:
