@@ -172,6 +172,10 @@ class _Worker:
         self.kill()
 
 
+#: what the forkserver imports once before it forks each worker
+FORKSERVER_PRELOAD = ["toolkit.read.stage", "toolkit.validate.run", "toolkit.validate.warm"]
+
+
 class WorkerPool:
     """``size`` worker processes under ``limits.worker_memory_bytes`` and ``limits.worker_timeout_s``
     per task. Use ``run`` for one task or ``map`` for many in parallel; ``close`` when done (or use
@@ -183,7 +187,8 @@ class WorkerPool:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
         if method == "forkserver":
-            self._ctx.set_forkserver_preload(["toolkit.read.stage", "toolkit.validate.run"])
+            # (toolkit.validate.warm also runs a first validation, so no worker pays pandera's one-time costs)
+            self._ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
         self._idle: list[_Worker] = []
         self.replaced = 0  # workers that died and were replaced
         self._maps = 0
