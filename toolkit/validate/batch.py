@@ -43,10 +43,15 @@ def _batchable(job: ColumnJob) -> bool:
         return False
     # the dtypes of the arrays the frame was built from, else the frame's read once (a column looked up
     # by key costs ~40 us, the dtypes Series ~60 us a sheet), in spec order as checked above
-    arrays = job.frames.arrays
-    dtypes = [arrays[k].dtype for k in spec.keys] if arrays is not None and arrays.keys() == set(spec.keys) \
-        else list(typed.dtypes)
+    arrays = _spec_arrays(job.frames)
+    dtypes = [arrays[k].dtype for k in spec.keys] if arrays is not None else list(typed.dtypes)
     return all(_DTYPES[c.kind] is None or dtype == _DTYPES[c.kind] for c, dtype in zip(spec.columns, dtypes))
+
+
+def _spec_arrays(frames: SheetFrames) -> dict[str, np.ndarray] | None:
+    """The arrays ``frames.typed`` was built from, when there is one for each column of its sheet kind."""
+    arrays = frames.arrays
+    return arrays if arrays is not None and arrays.keys() == set(frames.sheet.spec.keys) else None
 
 
 #: each column kind's dtype (None: objects, not checked)
@@ -97,8 +102,8 @@ def _joined(group: list[ColumnJob]) -> pd.DataFrame:
     spec = group[0].frames.sheet.spec
     index = pd.Index(np.concatenate([job.frames.typed.index.to_numpy(dtype=np.int64) + position * _ROWS
                                      for position, job in enumerate(group)]), name="excel_row")
-    arrays = [job.frames.arrays for job in group]
-    if all(a is not None and a.keys() == set(spec.keys) for a in arrays):
+    arrays = [_spec_arrays(job.frames) for job in group]
+    if all(a is not None for a in arrays):
         return typed_frame([np.concatenate([a[key] for a in arrays]) for key in spec.keys], index, spec)
     # joined as they are and given the index once (a re-indexed copy of each took 3x longer)
     frame = pd.concat([job.frames.typed for job in group], ignore_index=True)

@@ -46,7 +46,8 @@ class ParsedReturn:
     columns: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _context(rnd: Round | None, ref: Reference) -> ValidationContext:
+def validation_context(rnd: Round | None, ref: Reference) -> ValidationContext:
+    """What the column checks of a return of round ``rnd`` depend on: its fiscal year and the status vocabularies."""
     fy = rnd.fiscal_year if rnd else 2500
     lo, hi = fiscal_bounds(fy) if rnd else (pd.Timestamp.min.date(), pd.Timestamp.max.date())
     vocab = {name: frozenset(s.key for s in items) for name, items in ref.statuses.items()}
@@ -115,7 +116,7 @@ def validate_file(path: Path, ref: Reference, settings: Settings = DEFAULT_SETTI
         expected = prefill_payload(all_expected(catalogue, ref, agency, rnd))
     if expected is not None:
         findings += compare_to_expected(frames, expected, ref)
-    ctx = _context(rnd, ref)
+    ctx = validation_context(rnd, ref)
     jobs = [ColumnJob(key, sheet_frames, ctx, unreadable.get(key, set())) for key, sheet_frames in frames.items()]
     view = ReturnView(frames, ref, settings, history_for(history, agency, round_text))
     after = [f for rule in CROSS_RULES for f in rule(view)]

@@ -15,9 +15,9 @@ def warm_up() -> bool:
         from schemas import SHEETS
         from toolkit.calendar import Round
         from toolkit.reference import load_reference
-        from toolkit.validate.run import _context
+        from toolkit.validate.run import validation_context
 
-        ctx = _context(Round.parse("2564-Q4"), load_reference())
+        ctx = validation_context(Round.parse("2564-Q4"), load_reference())
         for spec in SHEETS:
             spec.pandera_schema(ctx).validate(spec.empty_frame(), lazy=True)
         return True
