@@ -1,8 +1,12 @@
 """collect's staging (toolkit/collect.py): the parsing pool's outcomes are drawn by a thread ahead of
 the recording loop."""
 
+import json
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +85,34 @@ def test_tasks_are_at_most_the_chunk_size_and_even_across_workers(files, workers
 
 def test_seventy_files_on_two_workers_split_evenly():
     assert chunk_size(70, 2, 16) == 12  # 6 tasks: 36 and 34 files, not 38 and 32
+
+
+_COLLECT_AND_LIST_MODULES = """
+import json, sys
+from pathlib import Path
+from toolkit.collect import collect
+from toolkit.reference import load_reference
+from toolkit.workspace import Workspace
+ws = Workspace.open(Path(sys.argv[1]))
+results = collect(ws, [Path(p) for p in sys.argv[2:]], load_reference(), ws.catalogue())
+print(json.dumps({"openpyxl": sorted(m for m in sys.modules if m.split(".")[0] == "openpyxl"),
+                  "feedback": [r.feedback is not None and r.feedback.is_file() for r in results]}))
+"""
+
+
+def test_collect_s_own_process_never_imports_openpyxl(tmp_path):
+    """The workers write the feedback workbooks; collect's process sends them the task by name, so
+    openpyxl (~0.25 s of importing) is not part of its start, nor of a core the workers need."""
+    from tests.builders import PROJECT, make_return, set_cell, small_catalogue
+    from toolkit.template.catalogue_writer import write_catalogue
+    from toolkit.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    write_catalogue(small_catalogue(), ws.catalogue_path)
+    broken = make_return(tmp_path, "broken.xlsx",
+                         edit=lambda b, c: set_cell(b, c, ("progress", f"{PROJECT}#2", "progress_pct"), 150))
+    done = subprocess.run([sys.executable, "-c", _COLLECT_AND_LIST_MODULES, str(ws.root), str(broken)],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True,
+                          timeout=300)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"openpyxl": [], "feedback": [True]}, done.stderr[-2000:]

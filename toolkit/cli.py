@@ -194,9 +194,9 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
         ws = Workspace.open(workspace)
         parallel = merge_uses_a_worker(ws.ledger_path)  # decided once, here, and passed on
         if parallel:
-            from toolkit.read.isolate import shared_pool
+            from toolkit.merge.parallel import merge_pool
 
-            shared_pool().warm_up()  # the worker starts while this process imports the merge
+            merge_pool().warm_up()  # the worker starts while this process imports the merge
         from toolkit.merge.run import merge_workspace
         from toolkit.reference import load_reference
 

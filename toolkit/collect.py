@@ -18,7 +18,6 @@ from toolkit.catalogue_shipped import ship
 from toolkit.config import DEFAULT_SETTINGS, Settings
 from toolkit.digest import sha256_of
 from toolkit.diff import resubmission_changes
-from toolkit.feedback import write_feedback
 from toolkit.findings import FileReport, make_finding
 from toolkit.ledger import Ledger, Submission
 from toolkit.ledger.history import LedgerHistory
@@ -86,12 +85,21 @@ def _refused_whole(report: FileReport) -> bool:
     return any((f.rule.startswith("intake.") or f.rule == "file.unreadable") and not f.cell for f in report.findings)
 
 
+def write_feedback_here(archived: Path, report: FileReport, out: Path, changes: Any) -> Path:
+    """``toolkit.feedback.write_feedback``, imported where it runs: in a worker. Collect's own process
+    sends this function by name and so never imports openpyxl (~0.25 s of its start, or of a core the
+    workers need once the first feedback is due)."""
+    from toolkit.feedback import write_feedback
+
+    return write_feedback(archived, report, out, changes)
+
+
 def _feedback(archived: Path, report: FileReport, out: Path, changes: Any, pool: WorkerPool | None) -> Path | None:
     """The annotated copy, written in a time- and memory-limited worker."""
     if _refused_whole(report):
         return None
     try:
-        return (pool or shared_pool()).run(write_feedback, archived, report, out, changes)
+        return (pool or shared_pool()).run(write_feedback_here, archived, report, out, changes)
     except (WorkerFailure, TaskError):
         return None
 
@@ -114,7 +122,7 @@ class FeedbackLater:
         if out in self._paths:  # two files of one run with one feedback name: the later one wins, as before
             self._tasks.wait()
         self._paths.add(out)
-        self._tasks.submit(write_feedback, archived, report, out, changes)
+        self._tasks.submit(write_feedback_here, archived, report, out, changes)
         self._results.append(result)
 
     def finish(self, cancel: bool = False) -> None:

@@ -58,7 +58,7 @@ class _Pool:
 @pytest.mark.parametrize("outcome", [WorkerFailure("intake.memory", "limit 1.5 GiB"), RuntimeError("a bug"), None],
                          ids=["memory", "bug", "ledger-moved-on"])
 def test_trouble_in_the_worker_means_deriving_here(demo, ref, here, monkeypatch, outcome):
-    monkeypatch.setattr(run, "shared_pool", lambda: _Pool(outcome))
+    monkeypatch.setattr(run, "merge_pool", lambda: _Pool(outcome))
     result, written = _merge(demo, ref, parallel=True)
     assert written == here[1] and not result.derived_in_worker
 
@@ -85,7 +85,7 @@ def test_a_return_recorded_meanwhile_means_deriving_here(demo, ref, here, monkey
             _record_another(ws)
             return parts
 
-    monkeypatch.setattr(run, "shared_pool", lambda: Meanwhile(None))
+    monkeypatch.setattr(run, "merge_pool", lambda: Meanwhile(None))
     result = merge_workspace(ws, ref, parallel=True)
     assert result.data.flags is not parts[1] and result.data.summary is not parts[2]
     assert derived.derived_parts(*args) is None  # a worker started now would see it and give nothing

@@ -13,8 +13,7 @@ from toolkit.merge.consolidate import MasterData, MergeProgress, build_master_da
 from toolkit.merge.derived import DerivedElsewhere
 from toolkit.merge.decisions import import_decisions
 from toolkit.merge.master import write_master
-from toolkit.merge.parallel import uses_a_worker
-from toolkit.read.isolate import shared_pool
+from toolkit.merge.parallel import merge_pool, uses_a_worker
 from toolkit.reference import Reference
 from toolkit.timing import stage
 from toolkit.workspace import Workspace
@@ -55,7 +54,7 @@ def _merge(ws: Workspace, ref: Reference, settings: Settings, progress: MergePro
             if parallel is None:
                 parallel = uses_a_worker(ledger)
             if parallel:
-                elsewhere = DerivedElsewhere(shared_pool(), ws.root, ledger, ref, settings, today)
+                elsewhere = DerivedElsewhere(merge_pool(), ws.root, ledger, ref, settings, today)
                 data = consolidate(ledger, catalogue, ref, today, progress=progress)
             else:
                 data = build_master_data(ledger, catalogue, ref, settings, today, progress=progress)

@@ -26,7 +26,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from toolkit.errors import ToolkitError
 from toolkit.read.preflight import DEFAULT_LIMITS, Limits
@@ -172,23 +172,25 @@ class _Worker:
         self.kill()
 
 
-#: what the forkserver imports once before it forks each worker
+#: what the forkserver imports once before it forks each worker (a pool's default)
 FORKSERVER_PRELOAD = ["toolkit.read.stage", "toolkit.validate.run", "toolkit.validate.warm"]
 
 
 class WorkerPool:
     """``size`` worker processes under ``limits.worker_memory_bytes`` and ``limits.worker_timeout_s``
     per task. Use ``run`` for one task or ``map`` for many in parallel; ``close`` when done (or use
-    ``with``)."""
+    ``with``). ``preload``: the modules the forkserver imports before it forks the workers (default
+    ``FORKSERVER_PRELOAD``), if this pool is the first to start it (there is one per process)."""
 
-    def __init__(self, size: int = 0, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, size: int = 0, limits: Limits = DEFAULT_LIMITS,
+                 preload: Sequence[str] | None = None) -> None:
         self.size = max(1, size or limits.workers or os.cpu_count() or 1)
         self.limits = limits
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             # (toolkit.validate.warm also runs a first validation, so no worker pays pandera's one-time costs)
-            self._ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+            self._ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD if preload is None else preload))
         self._idle: list[_Worker] = []
         self.replaced = 0  # workers that died and were replaced
         self._maps = 0
@@ -352,13 +354,14 @@ class WorkerPool:
 _shared: WorkerPool | None = None
 
 
-def shared_pool(limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
-    """One pool per process, started on first use and closed at exit (collect runs reuse it)."""
+def shared_pool(limits: Limits = DEFAULT_LIMITS, preload: Sequence[str] | None = None) -> WorkerPool:
+    """One pool per process, started on first use and closed at exit (collect runs reuse it).
+    ``preload`` (default ``FORKSERVER_PRELOAD``) is used only by the call that starts the pool."""
     global _shared
     if _shared is None or _shared.limits != limits:
         if _shared is not None:
             _shared.close()
-        _shared = WorkerPool(limits=limits)
+        _shared = WorkerPool(limits=limits, preload=preload)
     return _shared
 
 
