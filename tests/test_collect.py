@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from toolkit.collect import chunk_size, run_ahead, task_ranges
+from toolkit.collect import SPLIT_FROM_FILES, chunk_size, run_ahead, task_ranges
 
 
 def test_items_come_in_order_and_the_source_runs_ahead_of_the_caller():
@@ -77,14 +77,23 @@ def test_tasks_are_at_most_the_chunk_size_and_even_across_workers(files, workers
     if files >= 2 * workers:
         assert len(tasks) >= workers  # every worker has work (two tasks each where the files divide so)
     if files >= 2 * workers * most:  # big batches: chunks of nearly ``most`` (pandera's costs shared)
-        assert len(tasks) <= -(-files // most) + workers
-    # workers taking tasks in turn end within one task of each other
-    loads = [sum(tasks[w::workers]) for w in range(workers)]
+        assert len(tasks) <= -(-files // most) + 2 * workers
+    # each task taken by the first worker free (as the pool hands them out, files costing alike): the
+    # workers end within one task of each other
+    loads = [0] * workers
+    for task in tasks:
+        loads[loads.index(min(loads))] += task
     assert max(loads) - min(loads) <= size
+    # when there is more than one round, the last round's tasks are at most half a chunk (or were too
+    # small to cut)
+    if -(-files // size) > workers:
+        assert all(t <= -(-size // 2) or t < SPLIT_FROM_FILES for t in tasks[-workers:])
 
 
 def test_seventy_files_on_two_workers_split_evenly():
     assert chunk_size(70, 2, 16) == 12  # 6 tasks: 36 and 34 files, not 38 and 32
+    # four tasks of 18 (32 at most), the last two cut in two: 17 files are left to record at the end
+    assert [len(r) for r in task_ranges(70, 2)] == [18, 18, 9, 9, 8, 8]
 
 
 _COLLECT_AND_LIST_MODULES = """

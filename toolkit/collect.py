@@ -342,10 +342,28 @@ def run_ahead(items: Iterator[_T], depth: int) -> Iterator[_T]:
         thread.join()
 
 
+#: a last-round task is cut in two only from this many files (each half is a batch of its own)
+SPLIT_FROM_FILES = 8
+
+
 def task_ranges(files: int, workers: int, most: int = CHUNK_FILES) -> list[range]:
-    """The positions of ``files`` files cut into worker tasks of ``chunk_size`` files, in order."""
+    """The positions of ``files`` files cut into worker tasks of ``chunk_size`` files, in order; when
+    there is more than one round of tasks, each task of the last round (one per worker) is cut in two.
+    Results are recorded in order, and the files of the last round only once the workers are done:
+    70 returns on two workers were four tasks of 18, the last 34 files recorded after all checking
+    (~0.3 s); halves leave ~17 to record then, for one more pandera batch per worker (~17 ms)."""
     size = chunk_size(files, workers, most)
-    return [range(k, min(k + size, files)) for k in range(0, files, size)]
+    tasks = [range(k, min(k + size, files)) for k in range(0, files, size)]
+    if len(tasks) <= workers:
+        return tasks
+    out = tasks[:-workers]
+    for task in tasks[-workers:]:
+        if len(task) >= SPLIT_FROM_FILES:
+            half = task.start + (len(task) + 1) // 2
+            out += [range(task.start, half), range(half, task.stop)]
+        else:
+            out.append(task)
+    return out
 
 
 def chunk_size(files: int, workers: int, most: int = CHUNK_FILES) -> int:

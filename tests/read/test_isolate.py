@@ -25,6 +25,11 @@ def pid_of(_):
     return os.getpid()
 
 
+def pid_after(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def misbehave(how):
     if how == "abort":
         os.abort()
@@ -118,6 +123,22 @@ def test_background_tasks_run_while_the_caller_goes_on_and_failures_are_named():
              for o in outcomes]
     assert codes == ["ok1", "intake.parser-crashed", "intake.timeout", "ok2", "TaskError", "ok3"]
     assert tasks.finish() == outcomes  # finishing twice changes nothing
+
+
+def test_background_tasks_start_a_second_worker_only_for_a_backlog():
+    """A few tasks, each done before the next comes (collect's feedback at the office's scale): one
+    worker does them all. More waiting than BACKLOG_PER_WORKER per worker: another starts."""
+    tasks = BackgroundTasks(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=30))
+    for _ in range(3):
+        tasks.submit(pid_of, None)
+        tasks.wait()
+    few = {o.result for o in tasks.finish()}
+    assert len(few) == 1
+    tasks = BackgroundTasks(2, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=30))
+    for _ in range(2 + 2 * BackgroundTasks.BACKLOG_PER_WORKER):
+        tasks.submit(pid_after, 0.3)
+    outcomes = tasks.finish()
+    assert all(o.error is None for o in outcomes) and len({o.result for o in outcomes}) == 2
 
 
 def test_background_tasks_cancelled_are_not_lost_silently():

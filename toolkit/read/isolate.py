@@ -374,10 +374,15 @@ def _cpu_timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
 
 class BackgroundTasks:
     """Tasks run in isolated workers while the caller goes on: ``submit(fn, *args)`` returns at once,
-    ``finish()`` waits for every submitted task and gives its ``Outcome`` (in submission order). Each of
-    ``size`` threads drives its own one-worker ``WorkerPool`` (same memory and time limits, a dead
-    worker replaced), started only when there is a first task. ``collect`` writes feedback workbooks
-    this way while it checks and records the next files."""
+    ``finish()`` waits for every submitted task and gives its ``Outcome`` (in submission order). Up to
+    ``size`` threads each drive their own one-worker ``WorkerPool`` (same memory and time limits, a
+    dead worker replaced): the first starts with the first task, each next one only once more than
+    ``BACKLOG_PER_WORKER`` tasks per running worker wait. ``collect`` writes feedback workbooks this way
+    while it checks and records the next files: a handful of them at the office's scale, which one
+    worker keeps up with (a second one's start and first imports took ~0.4 s of a core the checking
+    workers needed)."""
+
+    BACKLOG_PER_WORKER = 2
 
     def __init__(self, size: int = 0, limits: Limits = DEFAULT_LIMITS) -> None:
         self.size = max(1, size or limits.workers or os.cpu_count() or 1)
@@ -388,14 +393,14 @@ class BackgroundTasks:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> int:
         """Queue ``fn(*args)``; returns its index in ``finish()``'s list."""
-        if not self._threads:
-            self._threads = [threading.Thread(target=self._serve, name=f"toolkit-background-{i}", daemon=True)
-                             for i in range(self.size)]
-            for thread in self._threads:
-                thread.start()
         self._outcomes.append(None)
         index = len(self._outcomes) - 1
         self._queue.put((index, fn, args))
+        if not self._threads or (len(self._threads) < self.size and
+                                 self._queue.qsize() > self.BACKLOG_PER_WORKER * len(self._threads)):
+            thread = threading.Thread(target=self._serve, name=f"toolkit-background-{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
         return index
 
     def _serve(self) -> None:
