@@ -31,8 +31,12 @@ def _loaded(mode: str) -> list[str]:
 
 
 def test_the_forkserver_preloads_the_warm_up() -> None:
-    assert FORKSERVER_PRELOAD[-1] == "toolkit.validate.warm"
-    assert {"toolkit.read.stage", "toolkit.validate.run"} <= set(FORKSERVER_PRELOAD)
+    """Through toolkit.read.worker_preload, the collect pool's one preloaded module."""
+    assert FORKSERVER_PRELOAD == ["toolkit.read.worker_preload"]
+    done = subprocess.run([sys.executable, "-c", "import sys, toolkit.read.worker_preload\n"
+                           "print(' '.join(sorted(m for m in sys.modules if m.startswith('toolkit'))))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    assert {"toolkit.read.stage", "toolkit.validate.run", "toolkit.validate.warm"} <= set(done.stdout.split())
 
 
 def test_importing_it_loads_pandera_backends_a_first_validation_needs() -> None:

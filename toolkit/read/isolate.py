@@ -173,7 +173,7 @@ class _Worker:
 
 
 #: what the forkserver imports once before it forks each worker (a pool's default)
-FORKSERVER_PRELOAD = ["toolkit.read.stage", "toolkit.validate.run", "toolkit.validate.warm"]
+FORKSERVER_PRELOAD = ["toolkit.read.worker_preload"]
 
 
 class WorkerPool:
