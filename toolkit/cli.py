@@ -3,10 +3,12 @@ result into output and an exit code. Exit 0 success, 1 a return was rejected, 2 
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from contextlib import contextmanager
+from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -17,6 +19,7 @@ from toolkit import __version__
 from toolkit.calendar import Round
 from toolkit.config import DEFAULT_SETTINGS
 from toolkit.errors import ToolkitError
+from toolkit.gcpause import collector_paused
 from toolkit.workspace import locked
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -168,6 +171,7 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     finally:
         if runner is not None:
             runner.close()
+    _no_collection_before_exit()
     table = Table("file", "status", "agency", "round", "outcome", "errors", "warnings", "feedback")
     for r in results:
         s = r.submission
@@ -213,7 +217,8 @@ def merge(workspace: Path = typer.Argument(..., help="Workspace folder")) -> Non
                 bar.update(task[0], description=description, completed=done if total is not None else 0,
                            total=total, refresh=new_step)
 
-            result = merge_workspace(ws, load_reference(), progress=show, parallel=parallel)
+            with _collector_off_to_the_end():
+                result = merge_workspace(ws, load_reference(), progress=show, parallel=parallel)
     except ToolkitError as exc:
         _fail(exc)
     d = result.data
@@ -478,6 +483,23 @@ def user_add(workspace: Path = typer.Argument(..., help="Workspace folder"),
     except ToolkitError as exc:
         _fail(exc)
     out.print(f"user {user.name} ({user.role}) saved in {ws.ledger_path}")
+
+
+def _no_collection_before_exit() -> None:
+    """The command's work is done and the process ends after its report: freeze what it holds, so that
+    the cyclic collector does not walk it all once more on the way out (~0.05 s after a 70-return
+    collect)."""
+    gc.freeze()
+
+
+@contextmanager
+def _collector_off_to_the_end() -> Iterator[None]:
+    """The merge pauses the collector (``toolkit.gcpause``); its first collection after the pause
+    walked everything the merge built, ~0.2 s of the 70-return merge, just before the process ends.
+    Here the pause lasts until what the block built is frozen, for a command whose process then ends."""
+    with collector_paused():
+        yield
+        gc.freeze()
 
 
 def _require_defusedxml() -> None:
