@@ -136,7 +136,8 @@ def collect(workspace: Path = typer.Argument(..., help="Workspace folder"),
     if executor == "local":
         from toolkit.read.isolate import shared_pool
 
-        shared_pool().warm_up()  # the workers start while this process imports and reads the catalogue
+        shared_pool().warm_up()  # started while this process imports and reads the catalogue (if toolkit/__main__.py
+        # has not started them already)
     from toolkit.collect import collect as collect_files
     from toolkit.reference import load_reference
     from toolkit.workspace import Workspace
