@@ -6,8 +6,8 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, List, Optional
 
 import typer

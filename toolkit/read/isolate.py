@@ -189,7 +189,7 @@ class WorkerPool:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
         if method == "forkserver":
-            # (toolkit.validate.warm also runs a first validation, so no worker pays pandera's one-time costs)
+            # (the default's toolkit.validate.warm runs a first validation: no worker pays pandera's one-time costs)
             self._ctx.set_forkserver_preload(list(FORKSERVER_PRELOAD if preload is None else preload))
         self._idle: list[_Worker] = []
         self.replaced = 0  # workers that died and were replaced
