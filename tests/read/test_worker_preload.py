@@ -41,3 +41,17 @@ def test_a_worker_starts_with_the_preload_frozen_and_the_collector_on() -> None:
     enabled, frozen, warmed = _last_json(_IN_A_WORKER)
     assert enabled and warmed
     assert frozen > 0.9 * preloaded
+
+
+def test_a_worker_runs_pandera_as_installed_without_hypothesis() -> None:
+    """The test extra installs hypothesis; the parsing workers never synthesise data, and pandera
+    takes the path of an install without it."""
+    code = ("import json\nfrom toolkit.read.isolate import WorkerPool\nwith WorkerPool(1) as pool:\n"
+            "    print(json.dumps(pool.run(eval, \"(sorted(m for m in __import__('sys').modules if m.startswith('hypothesis')"
+            " and __import__('sys').modules[m] is not None), "
+            "__import__('pandera.strategies.base_strategies', fromlist=['x']).HAS_HYPOTHESIS)\")))")
+    loaded, has_hypothesis = _last_json(code)
+    assert loaded == [] and has_hypothesis is False
+    import importlib.util
+
+    assert importlib.util.find_spec("hypothesis") is not None  # installed here: the test means something
