@@ -567,7 +567,6 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
 
     files = ensure_returns(cache, seed, n + 1, 1, lambda m: print(m, file=sys.stderr), years)
     out: dict[str, Any] = {"n": n, "seed": seed, "planted_share": 1 / PLANTED_EVERY}
-    command_rounds = rounds  # the two commands' rounds (the per-return comparison may take fewer)
     root = Path(tempfile.mkdtemp(prefix=f"bench-n{n}-", dir=cache))
     try:
         # the synthetic agencies (hundreds of MB at N=1,000) are made in a child of their own, so that
@@ -648,7 +647,7 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
             try:
                 with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
                     child.submit(prepare_workspace, second, n, seed, years, files, not cold_catalogue).result()
-                out["through_the_commands"] = through_the_commands(second, command_rounds)
+                out["through_the_commands"] = through_the_commands(second, rounds)
             finally:
                 shutil.rmtree(second, ignore_errors=True)
 
@@ -671,10 +670,10 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         # objects would add ~20 % to every per-file figure)
         k = min(baseline_files, n)
         if k:
-            rounds = max(1, min(rounds, n // k))  # each round on files of its own
+            file_rounds = max(1, min(rounds, n // k))  # each round on files of its own
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-                out["per_return"] = child.submit(per_return_in_workspace, files[:k * rounds], root, files[n],
-                                                 rounds).result()
+                out["per_return"] = child.submit(per_return_in_workspace, files[:k * file_rounds], root, files[n],
+                                                 file_rounds).result()
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -18,18 +18,15 @@ from __future__ import annotations
 import gc
 import sys
 
+from toolkit.gcpause import collector_paused
+
 
 def _load() -> None:
     sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         import toolkit.read.stage  # noqa: F401
         import toolkit.validate.run  # noqa: F401
         import toolkit.validate.warm  # noqa: F401
-    finally:
-        if enabled:
-            gc.enable()
     gc.freeze()
 
 

@@ -1,5 +1,5 @@
 """pandera's one-time costs of a first validation, paid on import. The collect pool's forkserver
-imports this module before it forks the workers (``toolkit.read.isolate.WorkerPool``): each worker
+imports this module before it forks the workers (through ``toolkit.read.worker_preload``): each worker
 then starts with pandera's backends registered and its check machinery loaded, instead of paying
 ~0.1-0.2 s of CPU on its first batch (at the office's 70 returns, two workers of ~35 returns each).
 The forkserver starts in the background while collect reads the catalogue, so the cost moves off
