@@ -94,6 +94,43 @@ def test_the_cache_gives_the_same_catalogue_and_spares_the_workbook(tmp_path, mo
     assert len(pickle.dumps(cached)) <= 1.05 * len(pickle.dumps(plain))
 
 
+def test_the_collector_is_paused_while_the_catalogue_is_built(tmp_path, monkeypatch):
+    """Reading the workbook and loading the cache make millions of objects for a national catalogue:
+    no collection may start while they are made, and the collector is on again after."""
+    import gc
+
+    import toolkit.catalogue as catalogue_module
+    from toolkit import catalogue_cache
+
+    path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json.zlib"
+    seen = []
+
+    def watching(fn):
+        def run(*args):
+            starts = []
+
+            def watch(phase, info):
+                if phase == "start":
+                    starts.append(info["generation"])
+
+            gc.callbacks.append(watch)
+            try:
+                return fn(*args)
+            finally:
+                gc.callbacks.remove(watch)
+                seen.append((fn.__name__, gc.isenabled(), starts))
+        return run
+
+    monkeypatch.setattr(catalogue_module, "_tables_from_workbook", watching(catalogue_module._tables_from_workbook))
+    monkeypatch.setattr(catalogue_cache, "loads", watching(catalogue_cache.loads))
+    assert gc.isenabled()
+    first = read_catalogue(path, cache=cache)  # the workbook (no cache yet)
+    again = read_catalogue(path, cache=cache)  # the cache
+    assert _same(first, again)
+    assert seen == [("_tables_from_workbook", False, []), ("loads", False, [])]
+    assert gc.isenabled()
+
+
 def test_a_changed_workbook_is_read_again(tmp_path):
     path, cache = _sample_catalogue_file(tmp_path), tmp_path / ".catalogue-cache.json.zlib"
     cat = read_catalogue(path, cache=cache)

@@ -35,6 +35,35 @@ def test_a_shipped_catalogue_unpacks_on_first_need():
         arrived.no_such_thing
 
 
+def test_the_catalogue_is_pickled_and_unpickled_with_the_collector_paused(monkeypatch):
+    """Both make a temporary or an object per catalogue object (hundreds of thousands for a national
+    catalogue), none in a cycle: the collector stays off meanwhile, and is on again after."""
+    import gc
+
+    import toolkit.catalogue_shipped as shipped_module
+
+    calls = []
+
+    class Watched:
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+        @staticmethod
+        def dumps(obj, protocol=None):
+            calls.append(("dumps", gc.isenabled()))
+            return pickle.dumps(obj, protocol)
+
+        @staticmethod
+        def loads(data):
+            calls.append(("loads", gc.isenabled()))
+            return pickle.loads(data)
+
+    monkeypatch.setattr(shipped_module, "pickle", Watched)
+    cat = small_catalogue()
+    arrived = pickle.loads(pickle.dumps(ship(cat)))
+    assert arrived.projects == cat.projects
+    assert calls == [("dumps", False), ("loads", False)] and gc.isenabled()
+
+
 @pytest.fixture(scope="module")
 def pool():
     with WorkerPool(1, Limits(worker_memory_bytes=1 << 30, worker_timeout_s=60)) as p:

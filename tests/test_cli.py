@@ -117,6 +117,30 @@ def test_merge_starts_the_workers_first_only_when_it_will_use_one(small_ws, tmp_
     assert "master:" in merged.output  # derived in a worker, which the merge started itself
 
 
+def test_collect_freezes_the_catalogue_before_it_checks_files(small_ws, tmp_path, monkeypatch):
+    """What the command keeps to its end (the catalogue, the reference data) is frozen before the files
+    are collected: the collector's full collections during the run then walk only what the files add."""
+    import gc
+
+    import toolkit.collect as collect_module
+
+    frozen_at_start = []
+    real_collect = collect_module.collect
+
+    def collect(ws, files, ref, catalogue, **kwargs):
+        frozen_at_start.append(gc.get_freeze_count())
+        return real_collect(ws, files, ref, catalogue, **kwargs)
+
+    monkeypatch.setattr(collect_module, "collect", collect)
+    try:
+        gc.unfreeze()
+        result = runner.invoke(app, ["collect", str(small_ws.root), str(make_return(tmp_path, "first.xlsx"))])
+        assert result.exit_code == 0, result.output
+        assert frozen_at_start and frozen_at_start[0] > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()  # this test's process goes on
+
+
 def test_merge_and_collect_leave_what_they_built_frozen_for_the_exit(small_ws, tmp_path, monkeypatch):
     """The process ends after the command: what it holds is frozen, so the collector does not walk it
     all once more on the way out. After the merge's own pause no collection may run before the freeze
