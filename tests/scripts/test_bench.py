@@ -144,3 +144,27 @@ def test_the_office_scale_is_also_timed_through_the_two_commands(report: dict) -
         # a fresh process each: Python's start and the imports are in it, so it is no faster than in-process
         assert one["collect"]["wall_s"] > 0.3 and one["collect"]["exit"] == 0 and one["merge"]["exit"] == 0
     assert commands["wall_s"] == sorted(r["wall_s"] for r in commands["rounds"])[1]
+
+
+def test_each_run_records_the_machine_check_before_and_after(report: dict) -> None:
+    check = report["runs"][0]["machine_check_ms"]
+    assert _positive(check["start"]) and _positive(check["end"])
+
+
+def test_the_machine_check_times_the_same_work_each_time() -> None:
+    bench = _bench_module()
+    assert bench._fixed_work() == bench._fixed_work() > 0
+    assert _positive(bench.machine_check_ms(tries=2))
+
+
+def test_the_growth_target_names_both_runs_machine_check(report: dict) -> None:
+    """Growth compares two runs made minutes apart: the target carries each run's machine check, so a
+    slower machine in the second run can be told from a slower toolkit."""
+    bench = _bench_module()
+    half, big = (json.loads(json.dumps(report["runs"][0])) for _ in range(2))
+    half["n"], big["n"] = 500, 1000
+    half["machine_check_ms"], big["machine_check_ms"] = {"start": 7.5, "end": 7.6}, {"start": 9.1, "end": 9.0}
+    big["collect"]["wall_s"] = 2 * half["collect"]["wall_s"]
+    growth = bench.targets([half, big])["growth_1000/500<=2.2"]
+    assert growth["value"] == 2.0 and growth["met"] is True
+    assert growth["machine_check_ms"] == {"500": {"start": 7.5, "end": 7.6}, "1000": {"start": 9.1, "end": 9.0}}
