@@ -27,6 +27,7 @@ from defusedxml import ElementTree as SafeET
 
 from toolkit.errors import ToolkitError
 from toolkit.gcpause import collector_paused
+from toolkit.read.inflate import fast_inflate, member_ends
 
 Source = Union[Path, str, bytes]
 
@@ -198,14 +199,23 @@ def preflight(source: Source, limits: Limits = DEFAULT_LIMITS) -> PackageScan:
     if kind != "zip":
         raise IntakeRejected("intake.not-a-workbook", "neither an .xlsx workbook nor an Excel file")
     try:
-        archive = zipfile.ZipFile(opener)
+        package = _whole(opener)
+        archive = zipfile.ZipFile(io.BytesIO(package))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise IntakeRejected("intake.corrupt-zip", f"{exc}") from exc
     with archive:
-        return _check_package(archive, limits)
+        return _check_package(archive, limits, package)
 
 
-def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
+def _whole(opener: IO[bytes] | str) -> bytes:
+    """The file's bytes (at most ``max_file_bytes``, checked before): every part is read from them."""
+    if isinstance(opener, io.BytesIO):
+        return opener.getvalue()
+    with open(opener, "rb") as fh:
+        return fh.read()
+
+
+def _check_package(archive: zipfile.ZipFile, limits: Limits, package: bytes) -> PackageScan:
     infos = archive.infolist()
     if len(infos) > limits.max_members:
         raise IntakeRejected("intake.zip-bomb", f"{len(infos)} members (limit {limits.max_members})")
@@ -221,7 +231,8 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
     if not any(_norm(n).endswith("workbook.xml") for n in names):
         raise IntakeRejected("intake.not-a-workbook", "a zip file without a workbook part")
     by_norm = {_norm(i.filename): i for i in infos}
-    structure = _Structure(archive, by_norm)
+    members = _Members(archive, package, infos)
+    structure = _Structure(members, by_norm)
     scan = PackageScan(members=len(infos), uncompressed_bytes=total, date_1904=structure.date_1904)
     for info in infos:
         if not _norm(info.filename).endswith((".xml", ".rels", ".vml")):
@@ -235,7 +246,7 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
             if info.file_size > _WHOLE_MEMBER_BYTES:
                 scanned = _stream_plain_member(archive, info, limits, sheet, structure.percent_styles)
             else:
-                scanned = _scan_whole_member(archive, info, limits, sheet, structure.percent_styles)
+                scanned = _scan_whole_member(members, info, limits, sheet, structure.percent_styles)
             if not scanned:
                 with archive.open(info) as member:
                     _scan_member(member, info.filename, limits, sheet, structure.percent_styles)
@@ -253,6 +264,22 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits) -> PackageScan:
     return scan
 
 
+class _Members:
+    """The package's members read whole: inflated by zlib-ng where they are plainly deflated
+    (``toolkit.read.inflate``), else by zipfile, with its errors."""
+
+    def __init__(self, archive: zipfile.ZipFile, package: bytes, infos: list[zipfile.ZipInfo]) -> None:
+        self.archive, self.package = archive, package
+        self.ends = member_ends(infos, archive.start_dir)
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        data = fast_inflate(self.package, info, self.ends.get(info.filename, 0))
+        if data is None:
+            with self.archive.open(info) as member:
+                data = member.read()
+        return data
+
+
 def _norm(name: str) -> str:
     """Part names compared as Excel does: forward slashes, no leading slash, any case."""
     return name.replace("\\", "/").lstrip("/").lower()
@@ -262,8 +289,8 @@ class _Structure:
     """Workbook part, its sheets (name, state, part) and styles, read from the small structural parts
     with defusedxml; anything missing or odd leaves the defaults (the reader decides later)."""
 
-    def __init__(self, archive: zipfile.ZipFile, by_norm: dict[str, zipfile.ZipInfo]) -> None:
-        self.archive, self.by_norm = archive, by_norm
+    def __init__(self, members: _Members, by_norm: dict[str, zipfile.ZipInfo]) -> None:
+        self.members, self.by_norm = members, by_norm
         self.sheet_parts: dict[str, tuple[str, str]] = {}
         self.sheet_order: list[str] = []
         self.percent_styles: set[int] = set()
@@ -279,7 +306,7 @@ class _Structure:
         info = self.by_norm.get(norm_name)
         if info is None or info.file_size > 32 * 1024 * 1024:
             return None
-        data = self.archive.read(info)
+        data = self.members.read(info)
         if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
             raise IntakeRejected("intake.hostile-xml", f"{info.filename} declares a DTD or entities")
         return data
@@ -417,15 +444,14 @@ def _every_block_has_tag(chunk: bytes, start: int, limit: int) -> bool:
     return all(chunk.find(b"<", k, k + block) != -1 for k in range(start, len(chunk), block))
 
 
-def _scan_whole_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, sheet: SheetScan | None,
+def _scan_whole_member(members: _Members, info: zipfile.ZipInfo, limits: Limits, sheet: SheetScan | None,
                        percent_styles: set[int]) -> bool:
     """``_scan_member`` on the member read whole, with the fast path for plain cells. False (and
     ``sheet`` untouched) when the streaming scan must decide: the member cannot be read through (a
     CRC or zlib error), or it declares a DTD or holds too long a text (the streaming scan then names
     whichever problem it meets first)."""
     try:
-        with archive.open(info) as member:
-            data = member.read()
+        data = members.read(info)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return False
     name = info.filename
