@@ -276,3 +276,28 @@ def test_the_garbage_collector_is_left_as_it_was(members):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _region_ends(sheet: bytes) -> tuple:
+    """Where Python's re (with the pattern's possessive repeats) and RE2 (``_linear``) end their match of
+    the simplest cell region, on ``sheet``."""
+    lo, hi = pf._cell_region(sheet)
+    python = re.compile(pf._SIMPLE_REGION_PATTERN).match(sheet, lo, hi)
+    linear = pf._SIMPLE_REGION.match(sheet, lo, hi)
+    return (python.end() if python else None), (linear.end() if linear else None), hi
+
+
+@settings(max_examples=300, deadline=None)
+@given(sheet=_sheet_xml())
+def test_re2_matches_the_simplest_region_as_re_does(sheet):
+    python, linear, _ = _region_ends(sheet)
+    assert python == linear
+
+
+@pytest.mark.parametrize("edit", [None, *sorted(EDITS)])
+def test_re2_matches_a_returns_edited_regions_as_re_does(edit, members):
+    sheet = members[_sheet(members)]
+    python, linear, hi = _region_ends(EDITS[edit](sheet) if edit else sheet)
+    assert python == linear
+    if edit is None:
+        assert linear == hi  # the whole region of a filled template is simple

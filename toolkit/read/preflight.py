@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Union
 from xml.etree.ElementTree import Element
 
+import re2
 from defusedxml import ElementTree as SafeET
 
 from toolkit.errors import ToolkitError
@@ -517,12 +518,24 @@ def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_
 #: One match of the whole region then stands for ``_PLAIN_CELL``'s pass, without a tuple per cell
 #: (possessive wherever giving characters back could not let the rest match: ~20 % faster)
 _SIMPLE_LAST_ROW, _SIMPLE_LAST_COLUMN = 99_999, 26
-_SIMPLE_CELL = (rb'<c r="[A-Z][0-9]{1,5}+"(?: s="[0-9]{1,9}+")?+(?: t="(?!e")[a-zA-Z]{1,12}+")?+'
+_SIMPLE_CELL = (rb'<c r="[A-Z][0-9]{1,5}+"(?: s="[0-9]{1,9}+")?+(?: t="(?:[a-df-zA-Z][a-zA-Z]{0,11}+|e[a-zA-Z]{1,11}+)")?+'
                 rb'(?: ?/>|>(?:<i' + _INLINE_TEXT_REST + rb'|(?:<f' + _FORMULA_REST + rb')?+'
                 rb'(?:<v ?/>|<v>[^<\s][^<]*+</v>)?+)</c>)')
-#: (possessive repeats: a plain repeat keeps a backtracking entry per row and per cell, megabytes that
-#: made the match twice as slow)
-_SIMPLE_REGION = re.compile(rb'<sheetData>(?:<row r="[0-9]{1,5}"[^<>]*(?:/>|>(?:' + _SIMPLE_CELL + rb')*+</row>))*+')
+_SIMPLE_REGION_PATTERN = rb'<sheetData>(?:<row r="[0-9]{1,5}"[^<>]*(?:/>|>(?:' + _SIMPLE_CELL + rb')*+</row>))*+'
+
+
+def _linear(pattern: bytes) -> re2._Regexp:
+    """``pattern``, written for Python's ``re``, compiled by RE2 (google-re2). RE2 matches with an automaton
+    in time linear in the text, without backtracking, so the possessive repeats ``re`` needs are dropped
+    (where they stand, giving characters back could not let the rest match: the language is the same).
+    Bytes match as bytes (Latin-1), as in ``re``. On a return's cell regions: ~1.5 against ~2.4 ms."""
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.max_mem = 64 << 20  # the automaton's cache (the default 8 MB is ~15 % slower on a sheet)
+    return re2.compile(re.sub(rb"([*?}+])\+", rb"\1", pattern), options)
+
+
+_SIMPLE_REGION = _linear(_SIMPLE_REGION_PATTERN)
 #: in a simple region: a formula without a value (the value element absent or empty), up to its cell's end
 _SIMPLE_UNCALCULATED = re.compile(rb'<f' + _FORMULA_REST + rb'(<v ?/>)?</c>')
 
