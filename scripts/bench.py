@@ -758,14 +758,19 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None, 
         naive_file(warm, ref, ctx)
         with system.use_context(trusted=True):
             frictionless_file(warm, schemas)
-    measured_rounds = [_per_return_round(group, cat, ref, reader, ctx, schemas) for group in groups]
+    measured_rounds, checks = [], []
+    for group in groups:  # each round between two machine checks: a round in a slow spell shows as one
+        start = machine_check_ms()
+        measured_rounds.append(_per_return_round(group, cat, ref, reader, ctx, schemas))
+        checks.append({"start": start, "end": machine_check_ms()})
     res.update(_median_of(measured_rounds))
     res["column_checks"] = column_checks(groups[0], cat, ref)
     if len(groups) > 1:
         res["rounds_of"] = f"{len(groups)} rounds of {len(groups[0])} different files; each figure the median"
         res["rounds"] = [{"toolkit_checking_cpu_ms": r["toolkit_ms"]["checking_cpu"], "bare_read_cpu_ms": r["bare_read_cpu_ms"],
-                          "naive_cpu_ms": r["naive_cpu_ms"], "frictionless_cpu_ms": r["frictionless_cpu_ms"]}
-                         for r in measured_rounds]
+                          "naive_cpu_ms": r["naive_cpu_ms"], "frictionless_cpu_ms": r["frictionless_cpu_ms"],
+                          "machine_check_ms": check}
+                         for r, check in zip(measured_rounds, checks)]
     # ratios on CPU time: all four run file by file in this one process, and CPU time does not
     # depend on what else the (shared) machine is doing
     toolkit_ms = res["toolkit_ms"]["checking_cpu"]

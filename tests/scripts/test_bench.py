@@ -109,6 +109,9 @@ def test_alternatives_measured_on_the_same_files(report: dict) -> None:
     assert pr["speedup_vs_frictionless"] == pytest.approx(pr["frictionless_cpu_ms"] / pr["toolkit_ms"]["checking_cpu"],
                                                           rel=0.02)
     assert pr["column_checks"]["per_file_s"] > 0 and pr["column_checks"]["batched_s"] > 0
+    # each round between two machine checks, so that a round measured in a slow spell can be told apart
+    for r in pr["rounds"]:
+        assert _positive(r["machine_check_ms"]["start"]) and _positive(r["machine_check_ms"]["end"])
 
 
 def test_planted_returns_are_rejected_for_the_planted_problems(tmp_path: Path) -> None:
