@@ -171,11 +171,11 @@ def _sniff(head: bytes) -> str:
     return "other"
 
 
-def _open_source(source: Source) -> tuple[int, bytes, IO[bytes] | str]:
-    """(size, first 64 KiB, what zipfile should open)."""
+def _open_source(source: Source) -> tuple[int, bytes, bytes | str]:
+    """(size, first 64 KiB, the file's bytes or its path)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        return len(data), data[: 1 << 16], io.BytesIO(data)
+        return len(data), data[: 1 << 16], data
     path = os.fspath(source)
     size = os.stat(path).st_size
     with open(path, "rb") as fh:
@@ -208,10 +208,10 @@ def preflight(source: Source, limits: Limits = DEFAULT_LIMITS) -> PackageScan:
         return _check_package(archive, limits, package)
 
 
-def _whole(opener: IO[bytes] | str) -> bytes:
+def _whole(opener: bytes | str) -> bytes:
     """The file's bytes (at most ``max_file_bytes``, checked before): every part is read from them."""
-    if isinstance(opener, io.BytesIO):
-        return opener.getvalue()
+    if isinstance(opener, bytes):
+        return opener
     with open(opener, "rb") as fh:
         return fh.read()
 
@@ -515,8 +515,9 @@ def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_
 
 #: the simplest cell region, as the toolkit's templates are saved once filled: every cell plain with
 #: its reference in columns A-Z and rows up to 99,999, no error cell, no blank or empty value text.
-#: One match of the whole region then stands for ``_PLAIN_CELL``'s pass, without a tuple per cell
-#: (possessive wherever giving characters back could not let the rest match: ~20 % faster)
+#: One match of the whole region then stands for ``_PLAIN_CELL``'s pass, without a tuple per cell.
+#: Matched by RE2 (``_linear``); written for ``re`` as the cell patterns above are, possessive wherever
+#: giving characters back could not let the rest match, so the tests can hold both engines to one text
 _SIMPLE_LAST_ROW, _SIMPLE_LAST_COLUMN = 99_999, 26
 _SIMPLE_CELL = (rb'<c r="[A-Z][0-9]{1,5}+"(?: s="[0-9]{1,9}+")?+(?: t="(?:[a-df-zA-Z][a-zA-Z]{0,11}+|e[a-zA-Z]{1,11}+)")?+'
                 rb'(?: ?/>|>(?:<i' + _INLINE_TEXT_REST + rb'|(?:<f' + _FORMULA_REST + rb')?+'
