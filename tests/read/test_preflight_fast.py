@@ -19,9 +19,19 @@ _EMPTY = rb'<c r="([A-Z]+[0-9]+)" s="([0-9]+)"(?: t="n")? ?/>'
 _NUMBER = rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?( t="n")?><v>([^<]*)</v></c>'
 
 
+def _facts(scan) -> dict:
+    """A scan as a dict of its facts, formulas' positions looked at (a simple region's are only on asking)."""
+    facts = dataclasses.asdict(scan)
+    for sheet, d in zip(scan.sheets, facts["sheets"]):
+        for name in ("formula_region", "listed_uncalculated", "counted_uncalculated"):
+            del d[name]
+        d["uncalculated"], d["n_uncalculated"] = sheet.uncalculated, sheet.n_uncalculated
+    return facts
+
+
 def _outcome(data: bytes) -> tuple:
     try:
-        return "ok", dataclasses.asdict(preflight(data))
+        return "ok", _facts(preflight(data))
     except IntakeRejected as exc:
         return "refused", exc.code, exc.message_en
     except Exception as exc:  # noqa: BLE001 - whatever the streaming scan raises, the fast path must raise too

@@ -23,12 +23,15 @@ def cell_findings(scan: PackageScan | None, book: Any) -> list[Finding]:
     out: list[Finding] = []
     for located in book.sheets.values():
         seen = scan.sheet(located.name)
-        if seen is None or not (seen.error_cells or seen.uncalculated):
+        if seen is None:
+            continue
+        key_of = {col: key for key, col in located.columns.items()}
+        uncalculated = seen.uncalculated_in(key_of)  # only the columns read: others are not looked at
+        if not (seen.error_cells or uncalculated):
             continue
         data_rows = located.excel_rows
         first = min(data_rows) if data_rows else None
         last = max(data_rows) if data_rows else None
-        key_of = {col: key for key, col in located.columns.items()}
         kinds = {c.key: c.kind for c in located.spec.columns}
         item_col = located.spec.id_columns[0] if located.spec.id_columns else None
         items = {r: str(v or "") for r, v in zip(data_rows, located.column(item_col))} if item_col else {}
@@ -41,7 +44,7 @@ def cell_findings(scan: PackageScan | None, book: Any) -> list[Finding]:
             if inside(row, col) and KINDS.get(kinds.get(key_of[col], ""), None) is None:
                 out.append(make_finding("intake.error-cells", sheet=located.name, cell=located.cell(key_of[col], row),
                                         value=text, column=key_of[col], item=items.get(row, "")))
-        for row, col in seen.uncalculated:
+        for row, col in uncalculated:
             if inside(row, col):
                 out.append(make_finding("intake.uncalculated-formulas", sheet=located.name,
                                         cell=located.cell(key_of[col], row), column=key_of[col],

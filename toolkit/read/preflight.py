@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Union
+from typing import IO, Iterable, Union
 from xml.etree.ElementTree import Element
 
 import re2
@@ -122,10 +122,46 @@ class SheetScan:
     #: (row, col, error text) of cells showing an Excel error, at most ``max_listed_cells``
     error_cells: list[tuple[int, int, str]] = field(default_factory=list)
     n_error_cells: int = 0
-    #: (row, col) of formulas saved without a calculated value
-    uncalculated: list[tuple[int, int]] = field(default_factory=list)
-    n_uncalculated: int = 0
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    #: ``uncalculated`` and ``n_uncalculated`` as counted so far; see those
+    listed_uncalculated: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    counted_uncalculated: int = field(default=0, repr=False)
+    #: a simple cell region whose formulas are looked at only when asked (``_count_simple``):
+    #: (the part's bytes, start, end, cells to list at most)
+    formula_region: tuple[bytes, int, int, int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def uncalculated(self) -> list[tuple[int, int]]:
+        """(row, col) of formulas saved without a calculated value, at most ``max_listed_cells``."""
+        self._settle()
+        return self.listed_uncalculated
+
+    @property
+    def n_uncalculated(self) -> int:
+        """How many formulas were saved without a calculated value."""
+        self._settle()
+        return self.counted_uncalculated
+
+    def uncalculated_in(self, columns: Iterable[int]) -> list[tuple[int, int]]:
+        """``uncalculated`` in these columns. A simple region's formulas are looked at one by one only
+        when a formula lies in one of them: a filled template's formulas (~1,000 a return) are in
+        columns the toolkit does not read (~2 ms a return)."""
+        wanted = set(columns)
+        if self.formula_region is not None and not _formula_in_columns(self.formula_region, wanted):
+            return [p for p in self.listed_uncalculated if p[1] in wanted]
+        return [p for p in self.uncalculated if p[1] in wanted]
+
+    def _settle(self) -> None:
+        if self.formula_region is not None:
+            data, lo, hi, listed = self.formula_region
+            self.formula_region = None
+            found = _simple_uncalculated(data, lo, hi)
+            self.counted_uncalculated += len(found)
+            self.listed_uncalculated.extend(found[:max(listed - len(self.listed_uncalculated), 0)])
+
+    def __getstate__(self) -> dict:
+        self._settle()  # sent without the part's bytes
+        return self.__dict__
 
 
 @dataclass
@@ -551,6 +587,15 @@ def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetSca
     whole = _SIMPLE_REGION.match(data, lo, hi)
     if whole is None or whole.end() != hi:
         return False
+    sheet.cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
+    if data.find(b"<f", lo, hi) != -1:
+        sheet._settle()  # at most one region waits
+        sheet.formula_region = (data, lo, hi, limits.max_listed_cells)
+    return True
+
+
+def _simple_uncalculated(data: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(row, col) of the formulas without a value in a simple region, in the sheet's order."""
     uncalculated = []
     for formula in _SIMPLE_UNCALCULATED.finditer(data, lo, hi):
         start = formula.start()
@@ -558,10 +603,22 @@ def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetSca
         if formula.group(1) and data.find(b' t="str"', cell, start) != -1:
             continue  # a text formula whose result is the empty text
         uncalculated.append((int(data[cell + 7:data.index(b'"', cell + 7)]), data[cell + 6] - 64))
-    sheet.cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
-    sheet.n_uncalculated += len(uncalculated)
-    sheet.uncalculated.extend(uncalculated[:max(limits.max_listed_cells - len(sheet.uncalculated), 0)])
-    return True
+    return uncalculated
+
+
+@lru_cache(maxsize=64)
+def _formula_cell_in(letters: bytes) -> re2._Regexp:
+    """A cell of a simple region holding a formula, in one of the columns ``letters``."""
+    return _linear(rb'<c r="[' + letters + rb'][0-9]+"[^>]*><f')
+
+
+def _formula_in_columns(region: tuple[bytes, int, int, int], columns: set[int]) -> bool:
+    """Whether a simple region (single-letter columns only) has a formula cell in one of ``columns``."""
+    letters = bytes(sorted(64 + c for c in columns if 1 <= c <= _SIMPLE_LAST_COLUMN))
+    if not letters:
+        return False
+    data, lo, hi, _ = region
+    return _formula_cell_in(letters).search(data, lo, hi) is not None
 
 
 def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
@@ -590,9 +647,9 @@ def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan
     n_listed = limits.max_listed_cells
     for cell in compress(found, map(get_formula, found)):
         if not (cell[_TEXTS] or (cell[_VALUE] and cell[_TEXT_TYPE])):
-            sheet.n_uncalculated += 1
-            if len(sheet.uncalculated) < n_listed:
-                sheet.uncalculated.append((row_number[cell[_DIGITS]], number[cell[_LETTERS]]))
+            sheet.counted_uncalculated += 1
+            if len(sheet.listed_uncalculated) < n_listed:
+                sheet.listed_uncalculated.append((row_number[cell[_DIGITS]], number[cell[_LETTERS]]))
     if errors:
         for cell in compress(found, holds):
             if cell[_ERROR]:
@@ -691,9 +748,9 @@ def _scan_cells(data: bytes, name: str, limits: Limits, sheet: SheetScan, percen
         kind = attrs.get(b"t", b"n")
         holds = bool(v_text.strip()) or bool(_IS.search(body))
         if _F.search(body) and not (v_text or (v and kind == b"str")):
-            sheet.n_uncalculated += 1
-            if len(sheet.uncalculated) < limits.max_listed_cells:
-                sheet.uncalculated.append((row, col))
+            sheet.counted_uncalculated += 1
+            if len(sheet.listed_uncalculated) < limits.max_listed_cells:
+                sheet.listed_uncalculated.append((row, col))
         if not holds:
             continue
         sheet.cells += 1
