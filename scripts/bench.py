@@ -32,6 +32,7 @@ import platform
 import random
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -536,8 +537,6 @@ def through_the_commands(root: Path, rounds: int = 1) -> dict[str, Any]:
     fresh copy of the workspace at ``root``, the figures the median of the rounds (every round kept
     under ``rounds``). On this shared machine the same two commands on the same returns took from
     9.7 to 13.4 s in a row: one run says more about the machine than about the toolkit."""
-    import statistics
-
     measured = []
     for k in range(max(rounds, 1)):
         copy = root.with_name(f"{root.name}-round{k + 1}")
@@ -594,6 +593,7 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
     out: dict[str, Any] = {"n": n, "seed": seed, "planted_share": 1 / PLANTED_EVERY,
                            "machine_check_ms": {"start": machine_check_ms()}}
     root = Path(tempfile.mkdtemp(prefix=f"bench-n{n}-", dir=cache))
+    spares: list[Path] = []
     try:
         # the synthetic agencies (hundreds of MB at N=1,000) are made in a child of their own, so that
         # this process's peak memory is the toolkit's alone
@@ -614,13 +614,10 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
         # collect -------------------------------------------------------------------------------
         col: dict[str, Any] = {}
         options = {"executor": executor, "scheduler": scheduler} if executor else {}
-        with timing.recording() as t, measured(col):
-            pool = None if executor else _shared_pool()
-            if pool is not None and hasattr(pool, "warm_up"):  # as ``toolkit collect`` does: the workers
-                pool.warm_up()  # start while the catalogue is read
-            with timing.stage("catalogue"):
-                cat = ws.catalogue()
-            results = collect(ws, None, ref, cat, **options)
+        # the workspace as collect finds it, copied for the further rounds of collect timed at the end
+        spares = [_copy_workspace(root, k) for k in range(1, rounds)]
+        with timing.recording() as t:
+            results, cat = _timed_collect(ws, ref, options, col)
         col["stages"] = _stage_seconds(t)
         # workers of the parsing pool are not this process's waited-for children: their CPU comes
         # from the stage times they send back (checking, and writing feedback in the background),
@@ -700,11 +697,52 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
                 out["per_return"] = child.submit(per_return_in_workspace, files[:k * file_rounds], root, files[n],
                                                  file_rounds).result()
+        if spares:  # last: each round at another moment, none of them disturbing the figures above
+            walls = [col["wall_s"]] + [_collect_round(p, ref, options) for p in spares]
+            col["rounds_wall_s"] = walls
+            col["median_wall_s"] = round(statistics.median(walls), 3)
         out["machine_check_ms"]["end"] = machine_check_ms()
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+        for spare in spares:
+            shutil.rmtree(spare, ignore_errors=True)
     return out
+
+
+def _copy_workspace(root: Path, k: int) -> Path:
+    """A copy of the workspace at ``root`` beside it, for round ``k`` of collect."""
+    copy = root.with_name(f"{root.name}-round{k}")
+    shutil.copytree(root, copy, symlinks=True)
+    return copy
+
+
+def _timed_collect(ws: Any, ref: Any, options: dict[str, Any], into: dict[str, Any]) -> tuple[list[Any], Any]:
+    """``collect`` of the whole inbox as the office runs it, its wall and CPU time in ``into``: the
+    catalogue read while the workers start, as ``toolkit collect`` does. (results, catalogue)."""
+    from toolkit import timing
+    from toolkit.collect import collect
+
+    with measured(into):
+        pool = None if options else _shared_pool()
+        if pool is not None and hasattr(pool, "warm_up"):
+            pool.warm_up()
+        with timing.stage("catalogue"):
+            cat = ws.catalogue()
+        results = collect(ws, None, ref, cat, **options)
+    return results, cat
+
+
+def _collect_round(root: Path, ref: Any, options: dict[str, Any]) -> float:
+    """Wall seconds of one more round of collect, on a copy of the workspace made before the first."""
+    from toolkit import timing
+    from toolkit.workspace import Workspace
+
+    timed: dict[str, Any] = {}
+    with timing.recording():
+        _timed_collect(Workspace.open(root), ref, options, timed)
+    shutil.rmtree(root, ignore_errors=True)
+    return timed["wall_s"]
 
 
 def per_return_in_workspace(files: list[Path], root: Path, warm: Path | None = None,
@@ -784,8 +822,6 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None, 
 
 def _median_of(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """The rounds' figures, each number the median of the rounds' (nested dicts alike)."""
-    import statistics
-
     out: dict[str, Any] = {}
     for key, value in rounds[0].items():
         values = [r[key] for r in rounds if key in r]
@@ -879,6 +915,11 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def _collect_wall(run: dict[str, Any]) -> float:
+    """A run's collect time: the median of its rounds of collect (``--rounds``), else its one collect."""
+    return run["collect"].get("median_wall_s", run["collect"]["wall_s"])
+
+
 def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Each target of the issue, measured value and whether it is met (None: not measured here)."""
     by_n = {r["n"]: r for r in runs}
@@ -893,7 +934,8 @@ def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
         t["within_2x_bare_read"] = {"value": pr["toolkit_vs_bare_read"], "met": pr["toolkit_vs_bare_read"] <= 2}
     if 1000 in by_n:
         r = by_n[1000]
-        t["1000_collect_wall_s<=60"] = {"value": r["collect"]["wall_s"], "met": r["collect"]["wall_s"] <= 60}
+        wall = _collect_wall(r)
+        t["1000_collect_wall_s<=60"] = {"value": wall, "met": wall <= 60}
         t["1000_collect_peak_mib<=1024"] = {"value": r["collect"]["memory"]["peak_mib"],
                                             "met": r["collect"]["memory"]["peak_mib"] <= 1024}
     if 70 in by_n:
@@ -907,11 +949,13 @@ def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
     t["master_write>=80%_of_bare"] = {"value": ratio, "met": ratio is not None and ratio >= 0.8}
     half = by_n.get(max(by_n) // 2)
     if half:
-        g = round(big["collect"]["wall_s"] / half["collect"]["wall_s"], 3)
+        g = round(_collect_wall(big) / _collect_wall(half), 3)
         t[f"growth_{big['n']}/{half['n']}<=2.2"] = {
             "value": g, "met": g <= 2.2,
             # the two runs are minutes apart: a slower machine in the second shows here, not in the code
-            "machine_check_ms": {str(r["n"]): r.get("machine_check_ms") for r in (half, big)}}
+            "machine_check_ms": {str(r["n"]): r.get("machine_check_ms") for r in (half, big)},
+            "collect_rounds_wall_s": {str(r["n"]): r["collect"].get("rounds_wall_s", [r["collect"]["wall_s"]])
+                                      for r in (half, big)}}
     t["merge_after_one_more_rereads_nothing"] = {"value": big["after_one_more_return"]["merge"]["archive_reads"],
                                                  "met": big["after_one_more_return"]["merge_rereads_nothing"]}
     return t
@@ -928,8 +972,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="files per round (the first of the largest N) timed per return against naive and "
                         "frictionless; 0: skip")
     p.add_argument("--rounds", type=int, default=3,
-                   help="rounds of the per-return comparison (each on other files) and of the two commands "
-                        "(each on a fresh copy of the workspace); each figure the median")
+                   help="rounds of the per-return comparison (each on other files), of collect and of the two "
+                        "commands (each on a fresh copy of the workspace); each figure the median")
     p.add_argument("--executor", default=None, help="pass --executor to collect (e.g. dask)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address for --executor dask")
     p.add_argument("--agency-years", type=int, default=AGENCY_YEARS,
