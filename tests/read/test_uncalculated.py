@@ -70,3 +70,27 @@ def test_a_scan_is_pickled_with_its_positions_worked_out(filled):
     assert [s.formula_region for s in copy.sheets] == [None] * len(copy.sheets)
     assert [(s.uncalculated, s.n_uncalculated) for s in copy.sheets] == \
            [(s.uncalculated, s.n_uncalculated) for s in preflight(filled).sheets]
+
+
+def test_two_threads_asking_at_once_count_the_formulas_once(filled, monkeypatch):
+    """scan_file remembers the last scan, so two of the web app's threads may ask the same one."""
+    import threading
+    import time
+
+    expected = [(s.uncalculated, s.n_uncalculated) for s in preflight(filled).sheets]
+    scan, waiting = _waiting(filled)
+    real = pf._simple_uncalculated
+
+    def slow(*args):
+        time.sleep(0.05)  # both threads are inside before either is done
+        return real(*args)
+    monkeypatch.setattr(pf, "_simple_uncalculated", slow)
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append([(list(s.uncalculated), s.n_uncalculated)
+                                                            for s in scan.sheets])) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [expected] * 4  # each thread saw the whole list and count, none a half-made one
+    assert [(s.uncalculated, s.n_uncalculated) for s in scan.sheets] == expected

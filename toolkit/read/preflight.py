@@ -13,6 +13,7 @@ import io
 import os
 import posixpath
 import re
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field, fields
@@ -111,6 +112,10 @@ class IntakeRejected(ToolkitError):
     """The file is refused before reading; ``code`` is the rule id (``intake.*``)."""
 
 
+#: held while a scan's waiting formulas are worked out (``SheetScan._settle``)
+_SETTLING = threading.Lock()
+
+
 @dataclass
 class SheetScan:
     """What preflight saw in one worksheet part (rows and columns 1-based)."""
@@ -146,18 +151,22 @@ class SheetScan:
         """``uncalculated`` in these columns. A simple region's formulas are looked at one by one only
         when a formula lies in one of them: a filled template's formulas (~1,000 a return) are in
         columns the toolkit does not read (~2 ms a return)."""
-        wanted = set(columns)
-        if self.formula_region is not None and not _formula_in_columns(self.formula_region, wanted):
+        wanted, region = set(columns), self.formula_region
+        if region is not None and not _formula_in_columns(region, wanted):
             return [p for p in self.listed_uncalculated if p[1] in wanted]
         return [p for p in self.uncalculated if p[1] in wanted]
 
     def _settle(self) -> None:
-        if self.formula_region is not None:
+        if self.formula_region is None:
+            return
+        with _SETTLING:  # a scan remembered by scan_file may be asked from two threads (the web app)
+            if self.formula_region is None:
+                return
             data, lo, hi, listed = self.formula_region
-            self.formula_region = None
             found = _simple_uncalculated(data, lo, hi)
             self.counted_uncalculated += len(found)
             self.listed_uncalculated.extend(found[:max(listed - len(self.listed_uncalculated), 0)])
+            self.formula_region = None
 
     def __getstate__(self) -> dict:
         self._settle()  # sent without the part's bytes
