@@ -539,8 +539,7 @@ def through_the_commands(root: Path, rounds: int = 1) -> dict[str, Any]:
     9.7 to 13.4 s in a row: one run says more about the machine than about the toolkit."""
     measured = []
     for k in range(max(rounds, 1)):
-        copy = root.with_name(f"{root.name}-round{k + 1}")
-        shutil.copytree(root, copy)
+        copy = _copy_workspace(root, k + 1)
         try:
             measured.append(_commands_once(copy))
         finally:
@@ -711,9 +710,9 @@ def run_one(n: int, seed: int, cache: Path, baseline_files: int, executor: str |
 
 
 def _copy_workspace(root: Path, k: int) -> Path:
-    """A copy of the workspace at ``root`` beside it, for round ``k`` of collect."""
+    """A copy of the workspace at ``root`` beside it, for round ``k`` (of collect, or of the two commands)."""
     copy = root.with_name(f"{root.name}-round{k}")
-    shutil.copytree(root, copy, symlinks=True)
+    shutil.copytree(root, copy)
     return copy
 
 
