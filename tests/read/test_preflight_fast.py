@@ -20,12 +20,14 @@ _NUMBER = rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?( t="n")?><v>([^<]*)</v></c>'
 
 
 def _facts(scan) -> dict:
-    """A scan as a dict of its facts, formulas' positions looked at (a simple region's are only on asking)."""
+    """A scan as a dict of its facts, formulas' positions looked at and cells counted (a simple region's
+    are only on asking)."""
     facts = dataclasses.asdict(scan)
     for sheet, d in zip(scan.sheets, facts["sheets"]):
-        for name in ("formula_region", "listed_uncalculated", "counted_uncalculated"):
+        for name in ("formula_region", "listed_uncalculated", "counted_uncalculated", "value_region", "counted_cells"):
             del d[name]
         d["uncalculated"], d["n_uncalculated"] = sheet.uncalculated, sheet.n_uncalculated
+        d["cells"] = sheet.cells
     return facts
 
 

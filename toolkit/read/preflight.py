@@ -123,7 +123,8 @@ class SheetScan:
     part: str
     name: str = ""
     state: str = "visible"
-    cells: int = 0  # cells holding a value
+    #: ``cells`` as counted so far; see that
+    counted_cells: int = field(default=0, repr=False)
     #: (row, col, error text) of cells showing an Excel error, at most ``max_listed_cells``
     error_cells: list[tuple[int, int, str]] = field(default_factory=list)
     n_error_cells: int = 0
@@ -134,6 +135,25 @@ class SheetScan:
     #: a simple cell region whose formulas are looked at only when asked (``_count_simple``):
     #: (the part's bytes, start, end, cells to list at most)
     formula_region: tuple[bytes, int, int, int] | None = field(default=None, repr=False, compare=False)
+    #: a simple cell region whose cells holding a value are counted only when asked: (bytes, start, end)
+    value_region: tuple[bytes, int, int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cells(self) -> int:
+        """How many cells hold a value."""
+        if self.value_region is not None:
+            with _SETTLING:
+                if self.value_region is not None:
+                    data, lo, hi = self.value_region
+                    self.counted_cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
+                    self.value_region = None
+        return self.counted_cells
+
+    def cells_at_most(self) -> int:
+        """A bound on ``cells`` known without counting (each waiting cell ends in at least 4 bytes):
+        preflight's limit needs the count only above it (counting cost ~1 ms a return)."""
+        region = self.value_region
+        return self.counted_cells + ((region[2] - region[1]) // 4 if region is not None else 0)
 
     @property
     def uncalculated(self) -> list[tuple[int, int]]:
@@ -170,6 +190,7 @@ class SheetScan:
 
     def __getstate__(self) -> dict:
         self._settle()  # sent without the part's bytes
+        self.cells  # noqa: B018 - counts, for the same reason
         return self.__dict__
 
 
@@ -185,6 +206,9 @@ class PackageScan:
     @property
     def cells(self) -> int:
         return sum(s.cells for s in self.sheets)
+
+    def cells_at_most(self) -> int:
+        return sum(s.cells_at_most() for s in self.sheets)
 
     def sheet(self, name: str) -> SheetScan | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -302,7 +326,7 @@ def _check_package(archive: zipfile.ZipFile, limits: Limits, package: bytes) -> 
             raise IntakeRejected("intake.corrupt-zip", f"{info.filename}: {type(exc).__name__}: {exc}") from exc
         if sheet is not None:
             scan.sheets.append(sheet)
-            if scan.cells > limits.max_value_cells:
+            if scan.cells_at_most() > limits.max_value_cells and scan.cells > limits.max_value_cells:
                 raise IntakeRejected("intake.range-too-large",
                                      f"more than {limits.max_value_cells:,} cells hold values")
     order = {name: i for i, name in enumerate(structure.sheet_order)}
@@ -596,9 +620,10 @@ def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetSca
     whole = _SIMPLE_REGION.match(data, lo, hi)
     if whole is None or whole.end() != hi:
         return False
-    sheet.cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
+    sheet.cells  # noqa: B018 - at most one region waits (counted, here and below, if one did)
+    sheet.value_region = (data, lo, hi)
     if data.find(b"<f", lo, hi) != -1:
-        sheet._settle()  # at most one region waits
+        sheet._settle()
         sheet.formula_region = (data, lo, hi, limits.max_listed_cells)
     return True
 
@@ -650,9 +675,9 @@ def _count_plain(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan
     blank, errors = any(map(bytes.isspace, texts)), any(map(get_error, found))
     if blank or errors or percent_styles:  # which cells hold a value, one by one
         holds = [bool(i or (t.strip() if blank else t)) for i, t in zip(inline, texts)]
-        sheet.cells += sum(holds)
+        sheet.counted_cells += sum(holds)
     else:  # a cell holds an inline text or a value, never both
-        sheet.cells += 2 * len(found) - texts.count(b"") - inline.count(b"")
+        sheet.counted_cells += 2 * len(found) - texts.count(b"") - inline.count(b"")
     n_listed = limits.max_listed_cells
     for cell in compress(found, map(get_formula, found)):
         if not (cell[_TEXTS] or (cell[_VALUE] and cell[_TEXT_TYPE])):
@@ -762,7 +787,7 @@ def _scan_cells(data: bytes, name: str, limits: Limits, sheet: SheetScan, percen
                 sheet.listed_uncalculated.append((row, col))
         if not holds:
             continue
-        sheet.cells += 1
+        sheet.counted_cells += 1
         if kind == b"e":
             sheet.n_error_cells += 1
             if len(sheet.error_cells) < limits.max_listed_cells:
