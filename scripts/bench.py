@@ -11,7 +11,8 @@ For each N, in a fresh workspace: ``collect`` (timed per stage through ``toolkit
 the same files: the naive stack (pandas ``read_excel`` with openpyxl + the same pandera schemas,
 file by file), frictionless ``validate`` with equivalent schemas, and bare xlsxwriter ``write_row``
 in constant-memory mode on the master's cells. The per-return comparison runs in ``--rounds`` rounds
-of ``--baseline-files`` different files each, every figure the median of the rounds. Up to N=100
+of ``--baseline-files`` different files each (by default one chunk of collect's, 32), every figure the
+median of the rounds. Up to N=100
 the office's two commands are also timed as it runs them, each a fresh process, in as many rounds on
 fresh copies of one workspace. Prints one JSON object.
 
@@ -771,7 +772,7 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None, 
     ``warm``: a file outside ``files`` that each of the five goes through once, untimed, before it is
     measured. A collect worker checks hundreds of files; what only its first file pays (pandera
     registering its backends and importing its data-synthesis strategies, ~0.1 s; first calls of
-    the readers) is no cost per return, and over 10-30 measured files it would weigh as one.
+    the readers) is no cost per return, and over a round's 32 measured files it would weigh as one.
 
     ``rounds``: the files are split into that many groups of different files, each group measured by
     the five in turn, and each figure is the median over the groups (the ratios are those of the
@@ -960,6 +961,16 @@ def targets(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return t
 
 
+def baseline_files_default() -> int:
+    """Files per round of the per-return comparison: one chunk as collect cuts them. The toolkit checks
+    a round's files as collect's workers do, a chunk at a time with pandera run once per sheet kind and
+    chunk; a round of fewer files spreads that fixed cost (~17 ms a chunk) over fewer returns than
+    collect does (a round of 10 files measured ~2.5 ms a return more than one of 32)."""
+    from toolkit.collect import CHUNK_FILES
+
+    return CHUNK_FILES
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", default="100", help="comma-separated numbers of returns, e.g. 250,500,1000")
@@ -967,9 +978,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=ROOT / ".bench_cache")
     p.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1)),
                    help="processes generating missing returns")
-    p.add_argument("--baseline-files", type=int, default=30,
+    p.add_argument("--baseline-files", type=int, default=None,
                    help="files per round (the first of the largest N) timed per return against naive and "
-                        "frictionless; 0: skip")
+                        "frictionless (default: one of collect's chunks, toolkit.collect.CHUNK_FILES); 0: skip")
     p.add_argument("--rounds", type=int, default=3,
                    help="rounds of the per-return comparison (each on other files), of collect and of the two "
                         "commands (each on a fresh copy of the workspace); each figure the median")
@@ -983,6 +994,8 @@ def main(argv: list[str] | None = None) -> int:
                         "before, as toolkit generate does when it makes the templates)")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # internal: one run, in a child
     args = p.parse_args(argv)
+    if args.baseline_files is None:
+        args.baseline_files = baseline_files_default()
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     if args.one is not None:
         result = run_one(args.one, args.seed, args.cache, args.baseline_files, args.executor, args.scheduler, args.keep,

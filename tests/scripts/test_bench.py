@@ -191,3 +191,18 @@ def test_collect_is_timed_in_rounds_and_the_targets_take_their_median(report: di
     assert t["growth_1000/500<=2.2"]["value"] == 2.1 and t["growth_1000/500<=2.2"]["met"] is True
     assert t["growth_1000/500<=2.2"]["collect_rounds_wall_s"] == {"500": [10.0, 20.0, 21.0], "1000": [50.0, 41.0, 42.0]}
     assert t["1000_collect_wall_s<=60"]["value"] == 42.0
+
+
+def test_the_per_return_rounds_are_one_collect_chunk_each_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The toolkit's figure is its stage as collect runs it, pandera once per chunk: a round of fewer
+    files than a chunk would spread that fixed cost over fewer returns than collect does."""
+    import toolkit.collect
+
+    bench = _bench_module()
+    asked = []
+    monkeypatch.setattr(bench, "run_one", lambda n, seed, cache, baseline_files, *rest: asked.append(baseline_files) or {})
+    for chunk in (toolkit.collect.CHUNK_FILES, 7):
+        monkeypatch.setattr(toolkit.collect, "CHUNK_FILES", chunk)
+        assert bench.main(["--one", "3"]) == 0
+        assert asked[-1] == chunk
+    assert bench.main(["--one", "3", "--baseline-files", "5"]) == 0 and asked[-1] == 5
