@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import gc
 import importlib.util
 import io
 import json
@@ -750,7 +751,6 @@ def per_return_in_workspace(files: list[Path], root: Path, warm: Path | None = N
     """``per_return`` against the catalogue of the workspace at ``root``, in a process of its own set up
     as collect's workers are: the catalogue as collect ships it (``toolkit.catalogue_shipped``), the
     objects held so far frozen out of the garbage collector's sight (``toolkit.read.isolate``)."""
-    import gc
     import pickle
 
     from toolkit.catalogue_shipped import ship
@@ -796,6 +796,11 @@ def per_return(files: list[Path], cat: Any, ref: Any, warm: Path | None = None, 
         naive_file(warm, ref, ctx)
         with system.use_context(trusted=True):
             frictionless_file(warm, schemas)
+        # what the warm-up imported and built (the five's modules: openpyxl, frictionless, pandas' Excel
+        # reader) lives as long as this process: out of the collector's sight, as collect's workers put
+        # what they load (toolkit.read.isolate). Else each full collection during the rounds walks it
+        gc.collect()
+        gc.freeze()
     measured_rounds, checks = [], []
     for group in groups:  # each round between two machine checks: a round in a slow spell shows as one
         start = machine_check_ms()

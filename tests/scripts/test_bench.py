@@ -206,3 +206,27 @@ def test_the_per_return_rounds_are_one_collect_chunk_each_by_default(monkeypatch
         assert bench.main(["--one", "3"]) == 0
         assert asked[-1] == chunk
     assert bench.main(["--one", "3", "--baseline-files", "5"]) == 0 and asked[-1] == 5
+
+
+def test_the_per_return_process_freezes_what_the_warm_up_loaded(monkeypatch: pytest.MonkeyPatch, ref) -> None:
+    """As collect's workers freeze what they load, so the rounds' full collections do not walk the
+    alternatives' modules and objects over and over (each round's figures would carry those walks)."""
+    import gc
+
+    import toolkit.read.stage as stage
+
+    bench = _bench_module()
+    calls: list[str] = []
+    monkeypatch.setattr(stage, "check_chunk", lambda *a, **k: calls.append("toolkit"))
+    monkeypatch.setattr(bench, "bare_read", lambda *a: calls.append("bare"))
+    monkeypatch.setattr(bench, "naive_file", lambda *a: calls.append("naive"))
+    monkeypatch.setattr(bench, "frictionless_file", lambda *a: calls.append("frictionless"))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(bench, "machine_check_ms", lambda *a: 4.5)
+    monkeypatch.setattr(bench, "column_checks", lambda *a: {})
+    figures = {"toolkit_ms": {"checking_cpu": 30.0, "read_cpu": 10.0}, "bare_read_cpu_ms": 10.0,
+               "naive_cpu_ms": 200.0, "frictionless_cpu_ms": 300.0}
+    monkeypatch.setattr(bench, "_per_return_round", lambda *a: calls.append("round") or figures)
+    out = bench.per_return([Path("a.xlsx"), Path("b.xlsx")], None, ref, Path("warm.xlsx"), rounds=2)
+    assert calls == ["toolkit", "bare", "naive", "frictionless", "freeze", "round", "round"]
+    assert out["speedup_vs_frictionless"] == 10.0
