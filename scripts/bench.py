@@ -970,7 +970,7 @@ def baseline_files_default() -> int:
     """Files per round of the per-return comparison: one chunk as collect cuts them. The toolkit checks
     a round's files as collect's workers do, a chunk at a time with pandera run once per sheet kind and
     chunk; a round of fewer files spreads that fixed cost (~17 ms a chunk) over fewer returns than
-    collect does (a round of 10 files measured ~2.5 ms a return more than one of 32)."""
+    collect does (a round of 10 files measured 2.4-3.8 ms a return more than one of 32)."""
     from toolkit.collect import CHUNK_FILES
 
     return CHUNK_FILES
