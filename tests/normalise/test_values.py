@@ -97,3 +97,30 @@ def test_the_one_look_before_cleaning_finds_zero_width_characters_and_thai_to_fi
     assert bool(values._TO_FIX.search(text)) == expected
     if not expected:  # what it lets through, cleaning leaves alone but for spaces and NFC
         assert text.translate(values._ZERO_WIDTH) == text and values.normalise_thai(text) == text
+
+
+_MESSY = ("กนทa \u0e31\u0e32\u0e33\u0e34\u0e37\u0e38\u0e3a\u0e47\u0e48\u0e4b\u0e4c\u0e4d\u0e4e"
+          "\u200b\u200d\ufeff\u00ad\u00a0\u202f\t\n\u0065\u0301")  # the last two: "e" and a combining acute (NFC)
+
+
+@given(st.text(alphabet=_MESSY, max_size=12))
+@settings(max_examples=3000, deadline=None)
+def test_the_linear_look_for_thai_to_fix_finds_what_the_cleaning_look_finds(text):
+    assert bool(values._TO_FIX_LINEAR.search(text)) == bool(values._TO_FIX.search(text))
+
+
+@given(st.lists(st.one_of(st.text(alphabet=_MESSY, max_size=10), st.sampled_from(
+    ["", " ขุดลอกคูคลอง ", "_x000D_", "a  b", "เป็นไปตามแผน", "น่ี", "ผลการดำเนินงาน\u00a0", "e\u0301"])),
+    max_size=40, unique=True))
+@settings(max_examples=1500, deadline=None)
+def test_cleaning_many_texts_together_cleans_each_as_alone(texts):
+    assert values.clean_texts(texts) == {text: values._clean(text) for text in texts}
+
+
+def test_a_clean_column_is_only_trimmed_and_a_messy_text_is_still_found(monkeypatch):
+    narratives = [f" ดำเนินการแล้วเสร็จร้อยละ {k} ตามแผนงาน" for k in range(100)]
+    monkeypatch.setattr(values, "_clean", lambda text: pytest.fail("cleaned one by one"))
+    assert values.clean_texts(narratives) == {text: text.strip() for text in narratives}
+    monkeypatch.undo()
+    messy = narratives[:57] + ["เป็็นไปตามแผน\u200b"] + narratives[57:]
+    assert values.clean_texts(messy)["เป็็นไปตามแผน\u200b"] == "เป็นไปตามแผน"

@@ -12,8 +12,8 @@ import pandas as pd
 
 from schemas.base import KINDS, Column, SheetSpec
 from toolkit.findings import Finding, make_finding
-from toolkit.normalise.values import (DATE_YEARS, EMPTY_TOKENS, Unreadable, clean_text, normalise_code, parse_date,
-                                      parse_int, parse_number)
+from toolkit.normalise.values import (DATE_YEARS, EMPTY_TOKENS, Unreadable, clean_text, clean_texts, normalise_code,
+                                      parse_date, parse_int, parse_number)
 from toolkit.read.returned import LocatedSheet
 from toolkit.reference import Reference
 
@@ -114,7 +114,9 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
             vocab = col.vocab or ""
 
             def parse(value: object) -> object:
-                text = clean_text(value)
+                return status(clean_text(value))
+
+            def status(text: str) -> object:
                 if text in EMPTY_TOKENS:
                     return None
                 key = (vocab, text)
@@ -123,11 +125,18 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
                 return statuses[key] or text
         else:
             def parse(value: object) -> object:
-                text = clean_text(value)
+                return kept(clean_text(value))
+
+            def kept(text: str) -> object:
                 return None if text in EMPTY_TOKENS else text
         # each distinct text parsed once: texts and codes recur (a project's code on each of its
         # reports). Only texts are keys: 1, 1.0 and True would share one
-        seen = {v: parse(v) for v in set(values) if type(v) is str}
+        distinct = [v for v in set(values) if type(v) is str]
+        if kind == "code":
+            seen = {v: parse(v) for v in distinct}
+        else:  # cleaned together (a column of narratives: ~600 distinct texts a return)
+            then = status if kind == "status" else kept
+            seen = {v: then(text) for v, text in clean_texts(distinct).items()}
         return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
     else:
         quick = [_SLOW] * len(values)

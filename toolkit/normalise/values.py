@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
+import re2
+
 from toolkit.calendar import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_ABBR
 
 
@@ -56,6 +58,7 @@ def _remember_short_texts(fn: Callable[[object], _T]) -> Callable[[object], _T]:
 _TONES = "\u0e48-\u0e4b"
 _UPPER_VOWELS = "\u0e31\u0e34-\u0e37"
 _MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_MARK_CHARS = "".join(c for c in map(chr, range(0x0E00, 0x0E80)) if re.fullmatch(f"[{_MARKS}]", c))
 _NIKHAHIT = "\u0e4d"
 #: a tone mark typed before the upper vowel it sits on (น่ี for นี่): Unicode does not reorder these.
 _TONE_BEFORE_VOWEL = re.compile(f"([{_TONES}])([{_UPPER_VOWELS}])")
@@ -111,6 +114,31 @@ def _clean(text: str) -> str:
         text = normalise_thai(text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("_x000D_", "")
     return (_SPACES.sub(" ", text) if "  " in text or "\t" in text else text).strip()
+
+
+#: what ``_TO_FIX`` finds, without back-references or look-behinds, for RE2 (an automaton: ~7 ns a
+#: character where ``_TO_FIX`` takes ~18 on Thai text, whose marks it stops at one by one)
+_TO_FIX_LINEAR = re2.compile(f"[{_ZERO_WIDTH_CHARS}{_NIKHAHIT}]|[{_TONES}][{_UPPER_VOWELS}]|"
+                             + "|".join(mark * 2 for mark in _MARK_CHARS))
+#: texts ``clean_texts`` looks at together at least (fewer: one by one, through the memo)
+_TOGETHER = 8
+
+
+def clean_texts(texts: list[str]) -> dict[str, str]:
+    """``clean_text`` of each of many texts (a column's distinct texts), looked at together: when their
+    whole, joined by new lines, is in NFC and holds nothing ``_clean`` changes but the trimming (no
+    Thai to fix, no zero-width character or non-breaking space, no tab, run of spaces or ``_x000D_``),
+    each is only trimmed. Else each half is looked at again, down to ``_TOGETHER`` texts cleaned one by
+    one. A new line cannot start or end anything looked for, and NFC leaves texts joined by one as it
+    leaves each. A return's narratives take ~0.8 ms instead of ~1.7 (``test_values`` holds it to ``_clean``)."""
+    if len(texts) < _TOGETHER:
+        return {text: _clean(text) for text in texts}
+    joined = "\n".join(texts)
+    if "\u00a0" not in joined and "\u202f" not in joined and "_x000D_" not in joined and "  " not in joined \
+            and "\t" not in joined and unicodedata.is_normalized("NFC", joined) and not _TO_FIX_LINEAR.search(joined):
+        return {text: text.strip() for text in texts}
+    half = len(texts) // 2
+    return {**clean_texts(texts[:half]), **clean_texts(texts[half:])}
 
 
 @_remember_short_texts
