@@ -112,7 +112,7 @@ class IntakeRejected(ToolkitError):
     """The file is refused before reading; ``code`` is the rule id (``intake.*``)."""
 
 
-#: held while a scan's waiting formulas are worked out (``SheetScan._settle``)
+#: held while a scan's waiting formulas or cells are worked out (``SheetScan._settle``, ``_count_waiting``)
 _SETTLING = threading.Lock()
 
 
@@ -141,12 +141,7 @@ class SheetScan:
     @property
     def cells(self) -> int:
         """How many cells hold a value."""
-        if self.value_region is not None:
-            with _SETTLING:
-                if self.value_region is not None:
-                    data, lo, hi = self.value_region
-                    self.counted_cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
-                    self.value_region = None
+        self._count_waiting()
         return self.counted_cells
 
     def cells_at_most(self) -> int:
@@ -188,9 +183,19 @@ class SheetScan:
             self.listed_uncalculated.extend(found[:max(listed - len(self.listed_uncalculated), 0)])
             self.formula_region = None
 
+    def _count_waiting(self) -> None:
+        if self.value_region is None:
+            return
+        with _SETTLING:
+            if self.value_region is None:
+                return
+            data, lo, hi = self.value_region
+            self.counted_cells += data.count(b"</v>", lo, hi) + data.count(b"</is>", lo, hi)
+            self.value_region = None
+
     def __getstate__(self) -> dict:
         self._settle()  # sent without the part's bytes
-        self.cells  # noqa: B018 - counts, for the same reason
+        self._count_waiting()
         return self.__dict__
 
 
@@ -620,7 +625,7 @@ def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetSca
     whole = _SIMPLE_REGION.match(data, lo, hi)
     if whole is None or whole.end() != hi:
         return False
-    sheet.cells  # noqa: B018 - at most one region waits (counted, here and below, if one did)
+    sheet._count_waiting()  # at most one region waits (here and below: worked out, if one did)
     sheet.value_region = (data, lo, hi)
     if data.find(b"<f", lo, hi) != -1:
         sheet._settle()
