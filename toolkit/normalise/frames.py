@@ -107,35 +107,31 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
         quick = [v.date() if type(v) is datetime and lo <= v.year <= hi else None if v is None else _SLOW
                  for v in values]
     elif kind in ("text", "longtext", "status", "code"):
-        if kind == "code":
-            def parse(value: object) -> object:
-                return normalise_code(value) or None
-        elif kind == "status":
-            vocab = col.vocab or ""
-
-            def parse(value: object) -> object:
-                return status(clean_text(value))
-
-            def status(text: str) -> object:
-                if text in EMPTY_TOKENS:
-                    return None
-                key = (vocab, text)
-                if key not in statuses:
-                    statuses[key] = ref.match_status(vocab, text)
-                return statuses[key] or text
-        else:
-            def parse(value: object) -> object:
-                return kept(clean_text(value))
-
-            def kept(text: str) -> object:
-                return None if text in EMPTY_TOKENS else text
         # each distinct text parsed once: texts and codes recur (a project's code on each of its
         # reports). Only texts are keys: 1, 1.0 and True would share one
         distinct = [v for v in set(values) if type(v) is str]
         if kind == "code":
+            def parse(value: object) -> object:
+                return normalise_code(value) or None
             seen = {v: parse(v) for v in distinct}
-        else:  # cleaned together (a column of narratives: ~600 distinct texts a return)
-            then = status if kind == "status" else kept
+        else:
+            if kind == "status":
+                vocab = col.vocab or ""
+
+                def then(text: str) -> object:
+                    if text in EMPTY_TOKENS:
+                        return None
+                    key = (vocab, text)
+                    if key not in statuses:
+                        statuses[key] = ref.match_status(vocab, text)
+                    return statuses[key] or text
+            else:
+                def then(text: str) -> object:
+                    return None if text in EMPTY_TOKENS else text
+
+            def parse(value: object) -> object:
+                return then(clean_text(value))
+            # the texts cleaned together (a column of narratives: ~600 distinct texts a return)
             seen = {v: then(text) for v, text in clean_texts(distinct).items()}
         return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
     else:
