@@ -313,3 +313,36 @@ def test_re2_matches_a_returns_edited_regions_as_re_does(edit, members):
     assert python == linear
     if edit is None:
         assert linear == hi  # the whole region of a filled template is simple
+
+
+_ROW = b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>x</t></is></c></row>'
+_ROW2 = b'<row r="2"><c r="A2"><f>A1+1</f></c></row>'
+#: where a worksheet's cells may stand besides one plain sheetData
+_REGIONS = {
+    "one region": b"<sheetData>" + _ROW + _ROW2 + b"</sheetData>",
+    "a cell after it": b"<sheetData>" + _ROW + b'</sheetData><c r="C9"><v>5</v></c>',
+    "a cell before it": b'<c r="C9"><v>5</v></c><sheetData>' + _ROW + b"</sheetData>",
+    "two regions": b"<sheetData>" + _ROW + b"</sheetData><sheetData>" + _ROW2 + b"</sheetData>",
+    "an empty region": b"<sheetData/>",
+    "no end": b"<sheetData>" + _ROW,
+    "a row after the end": b"<sheetData>" + _ROW + b"</sheetData>" + _ROW2,
+}
+
+
+@pytest.mark.parametrize("region", sorted(_REGIONS))
+def test_the_simplest_path_finds_the_region_as_the_other_paths_do(region, monkeypatch):
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             + _REGIONS[region] + b"</worksheet>")
+    data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    fast, slow = _both(data, monkeypatch)
+    assert fast == slow
+    with monkeypatch.context() as m:
+        m.setattr(pf, "_count_simple", lambda *_: False)
+        assert _outcome(data) == fast
+
+
+def test_a_filled_templates_regions_are_found_by_their_match_alone(members, monkeypatch):
+    """The simplest path's match ends at the region's end: no search for ``</sheetData>`` first."""
+    expected = _outcome(_package(members))
+    monkeypatch.setattr(pf, "_cell_region", lambda *_: pytest.fail("the region was searched for"))
+    assert _outcome(_package(members)) == expected and expected[0] == "ok"

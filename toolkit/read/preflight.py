@@ -582,9 +582,10 @@ def _plain_cells(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: 
 
 
 def _plain_cells_counted(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
+    if _count_simple(data, limits, sheet, percent_styles):
+        return True
     lo, hi = _cell_region(data)
-    return _count_simple(data, lo, hi, limits, sheet, percent_styles) or \
-        _count_plain(data, lo, hi, limits, sheet, percent_styles)
+    return _count_plain(data, lo, hi, limits, sheet, percent_styles)
 
 
 #: the simplest cell region, as the toolkit's templates are saved once filled: every cell plain with
@@ -615,16 +616,22 @@ _SIMPLE_REGION = _linear(_SIMPLE_REGION_PATTERN)
 _SIMPLE_UNCALCULATED = re.compile(rb'<f' + _FORMULA_REST + rb'(<v ?/>)?</c>')
 
 
-def _count_simple(data: bytes, lo: int, hi: int, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
+def _count_simple(data: bytes, limits: Limits, sheet: SheetScan, percent_styles: set[int]) -> bool:
     """``_count_plain`` for a simple region (``_SIMPLE_REGION``) on a workbook without percent styles:
     the cells holding a value are the value and inline-text elements (neither can be blank there), and
-    only formulas are looked at one by one. False, with ``sheet`` untouched, for any other region."""
-    if percent_styles or limits.max_row < _SIMPLE_LAST_ROW or limits.max_column < _SIMPLE_LAST_COLUMN or \
-            not data.startswith(b"<sheetData>", lo):
+    only formulas are looked at one by one. False, with ``sheet`` untouched, for any other region.
+
+    The region is ``_cell_region``'s, found by the match itself: from the first ``<sheetData>``, the
+    match stops at the first ``</sheetData>`` (no row of a simple region holds one), so no search for
+    that end walks the part first (~0.3 ms a return)."""
+    if percent_styles or limits.max_row < _SIMPLE_LAST_ROW or limits.max_column < _SIMPLE_LAST_COLUMN:
         return False
-    whole = _SIMPLE_REGION.match(data, lo, hi)
-    if whole is None or whole.end() != hi:
+    lo = data.find(b"<sheetData>")
+    whole = _SIMPLE_REGION.match(data, lo) if lo != -1 else None
+    if whole is None or not data.startswith(b"</sheetData>", hi := whole.end()):
         return False
+    if any(p.search(data, 0, lo) or p.search(data, hi) for p in _CELL_OPENINGS):
+        return False  # a cell outside the region: the whole part is looked at
     sheet._count_waiting()  # at most one region waits (here and below: worked out, if one did)
     sheet.value_region = (data, lo, hi)
     if data.find(b"<f", lo, hi) != -1:
