@@ -212,3 +212,41 @@ def test_parsing_workers_start_without_openpyxl():
 
     code = "import sys, toolkit.read.stage, toolkit.validate.run; print('openpyxl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def _with_part(path: Path, out: Path, name: str, data: bytes) -> Path:
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, data if info.filename == name else src.read(info))
+    return out
+
+
+def test_returns_of_one_template_share_their_parsed_structure(tmp_path, monkeypatch):
+    import toolkit.read.preflight as pf
+
+    first, second = make_return(tmp_path, "first.xlsx"), make_return(tmp_path, "second.xlsx")
+    expected = preflight(second)
+    parsed = []
+    monkeypatch.setattr(pf.SafeET, "fromstring", lambda data, *a, **k: parsed.append(data) or pytest.fail("parsed"))
+    preflight(first)
+    scan = preflight(second)
+    assert parsed == []
+    assert [(s.name, s.state, s.part) for s in scan.sheets] == [(s.name, s.state, s.part) for s in expected.sheets]
+    assert scan.date_1904 == expected.date_1904
+
+
+def test_a_remembered_structure_still_refuses_a_dtd_and_reads_a_1904_workbook(tmp_path):
+    path = make_return(tmp_path)
+    preflight(path)
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml")
+    hostile = _with_part(path, tmp_path / "dtd.xlsx", "xl/workbook.xml",
+                         b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + workbook.split(b"?>", 1)[-1])
+    for _ in range(2):
+        with pytest.raises(IntakeRejected) as exc:
+            preflight(hostile)
+        assert exc.value.code == "intake.hostile-xml"
+    dated = workbook.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1) if b"<workbookPr" in workbook \
+        else workbook.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
+    old_dates = _with_part(path, tmp_path / "1904.xlsx", "xl/workbook.xml", dated)
+    assert preflight(old_dates).date_1904 and not preflight(path).date_1904
