@@ -185,6 +185,12 @@ def _sheet_xml(draw) -> bytes:
 def test_every_path_agrees_on_generated_sheets(sheet, monkeypatch):
     """The simplest path, the plain-cell pass and the streaming scan give the same facts (or the same
     refusal) on sheets made of the cell forms they tell apart."""
+    _assert_every_path_agrees(sheet, monkeypatch)
+
+
+def _assert_every_path_agrees(sheet: bytes, monkeypatch) -> None:
+    """The worksheet ``sheet`` in a package: the fast paths, streamed or whole, the streaming scan, and
+    the plain-cell pass without the simplest path, all give the same outcome."""
     data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
     fast, slow = _both(data, monkeypatch)
     assert fast == slow
@@ -333,12 +339,7 @@ _REGIONS = {
 def test_the_simplest_path_finds_the_region_as_the_other_paths_do(region, monkeypatch):
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              + _REGIONS[region] + b"</worksheet>")
-    data = _package({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
-    fast, slow = _both(data, monkeypatch)
-    assert fast == slow
-    with monkeypatch.context() as m:
-        m.setattr(pf, "_count_simple", lambda *_: False)
-        assert _outcome(data) == fast
+    _assert_every_path_agrees(sheet, monkeypatch)
 
 
 def test_a_filled_templates_regions_are_found_by_their_match_alone(members, monkeypatch):
