@@ -572,12 +572,15 @@ def _cell_region(data: bytes) -> tuple[int, int]:
     Most of a template's sheet part lies outside (data validations, formatting)."""
     first = data.find(b"<sheetData>")
     end = data.find(b"</sheetData>", first) if first != -1 else -1
-    if end == -1:
+    if end == -1 or _cells_outside(data, first, end):
         return 0, len(data)
-    for lo, hi in ((0, first), (end, len(data))):
-        if any(p.search(data, lo, hi) for p in _CELL_OPENINGS):
-            return 0, len(data)
     return first, end
+
+
+def _cells_outside(data: bytes, first: int, end: int) -> bool:
+    """Whether anything before ``first`` or from ``end`` on could be read as a cell (a ``<c`` or ``:c``
+    opening one)."""
+    return any(p.search(data, lo, hi) for lo, hi in ((0, first), (end, len(data))) for p in _CELL_OPENINGS)
 
 
 #: a cell's opening tag, without or with a namespace prefix (searched apart: a literal first character
@@ -645,8 +648,8 @@ def _count_simple(data: bytes, limits: Limits, sheet: SheetScan, percent_styles:
     whole = _SIMPLE_REGION.match(data, lo) if lo != -1 else None
     if whole is None or not data.startswith(b"</sheetData>", hi := whole.end()):
         return False
-    if any(p.search(data, 0, lo) or p.search(data, hi) for p in _CELL_OPENINGS):
-        return False  # a cell outside the region: the whole part is looked at
+    if _cells_outside(data, lo, hi):
+        return False  # the whole part is looked at
     sheet._count_waiting()  # at most one region waits (here and below: worked out, if one did)
     sheet.value_region = (data, lo, hi)
     if data.find(b"<f", lo, hi) != -1:
