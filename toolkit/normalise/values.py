@@ -130,8 +130,8 @@ def clean_texts(texts: list[str]) -> dict[str, str]:
     Thai to fix, no zero-width character or non-breaking space, no tab, run of spaces or ``_x000D_``),
     each is only trimmed. Else each half is looked at again, down to ``_TOGETHER`` texts cleaned one by
     one. A new line cannot start or end anything looked for, and NFC leaves texts joined by one as it
-    leaves each. Cleaning a return's narratives takes ~0.8 ms instead of ~1.7 (``test_values`` holds it to
-    ``_clean``)."""
+    leaves each. A return's long-text columns take ~1.35 ms instead of ~1.9, side by side
+    (``test_values`` holds it to ``_clean``)."""
     if len(texts) < _TOGETHER:
         return {text: _clean(text) for text in texts}
     joined = "\n".join(texts)
