@@ -97,3 +97,20 @@ def test_a_prefilled_status_is_compared_by_its_meaning(tmp_path, ref, typed, cha
     findings = validate_file(make_return(tmp_path, edit=edit), ref).report.findings
     hits = [f.cell for f in findings if f.rule == "identity.prefilled-changed"]
     assert hits == ([at["cell"]] if changed else [])
+
+
+def test_the_generators_text_and_any_other_are_parsed_alike(tmp_path):
+    """The generator's text is parsed by orjson, any other by the standard library: the same values
+    either way, and what orjson reads otherwise (integers past 64 bits) or refuses (NaN) still read."""
+    path = make_return(tmp_path)
+    book = read_return(path)
+    assert book.prefill_as_written
+    assert book.prefill == json.loads(book.prefill_text)
+
+    def edit(book, cells):
+        _rewrite_prefill(book, '{"projects": {"x": {"budget_received": 123456789012345678901234567890, "a": NaN}}}')
+
+    other = read_return(make_return(tmp_path / "other", edit=edit))
+    assert not other.prefill_as_written
+    row = other.prefill["projects"]["x"]
+    assert row["budget_received"] == 123456789012345678901234567890 and row["a"] != row["a"]

@@ -10,10 +10,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from schemas import SHEETS, SheetSpec
 from toolkit.findings import Finding, make_finding
 from toolkit import SCHEMA_VERSION
-from toolkit.layout import END_MARKER, META_SHEET
+from toolkit.layout import END_MARKER, META_SHEET, template_checksum_of_text
 from toolkit.normalise.values import clean_text, squash as _squash
 from toolkit.read.migrate import infer_version, migrate
 from toolkit.read.preflight import column_letters
@@ -82,11 +84,24 @@ class ReturnedWorkbook:
         return "".join(chunks) if chunks else None
 
     @cached_property
+    def prefill_as_written(self) -> bool:
+        """The pre-filled values' JSON is the text the generator wrote: its checksum, taken on the text
+        as it is, is the one the metadata records."""
+        text, meta = self.prefill_text, self.meta
+        return text is not None and template_checksum_of_text(meta.get("agency_code", ""), meta.get("round", ""),
+                                                              text) == meta.get("prefill_checksum")
+
+    @cached_property
     def prefill(self) -> dict[str, Any] | None:
         """The pre-filled values the template recorded in its metadata (parsed once: identity checks
-        and the pre-filled comparison both read it)."""
+        and the pre-filled comparison both read it). The generator's own text (texts only, ~90 KB on a
+        return of 750 rows) is parsed by orjson, in ~60 % of the standard library's time; any other
+        text by the standard library, which reads what orjson refuses or reads otherwise (NaN, lone
+        surrogates, integers past 64 bits)."""
         if self.prefill_text is None:
             return None
+        if self.prefill_as_written:
+            return orjson.loads(self.prefill_text)
         try:
             return json.loads(self.prefill_text)
         except json.JSONDecodeError:

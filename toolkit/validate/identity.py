@@ -10,11 +10,13 @@ import pandas as pd
 
 from schemas import SHEETS_BY_KEY, Column
 from toolkit.findings import Finding, make_finding
-from toolkit.layout import canonical, template_checksum, template_checksum_of_text
+from toolkit.layout import canonical, template_checksum
 from toolkit.normalise.frames import SheetFrames
 from toolkit.read.returned import ReturnedWorkbook
 from toolkit.reference import Reference
 
+#: a column a pre-filled row does not give
+_ABSENT = object()
 _ROUND_IN_NAME = re.compile(r"(\d{4})-(Q[1-4]|M(?:0[1-9]|1[0-2]))", re.IGNORECASE)
 
 
@@ -36,8 +38,7 @@ def identify(book: ReturnedWorkbook, frames: dict[str, SheetFrames]) -> tuple[st
     meta = book.meta
     if meta.get("agency_code") and meta.get("round"):
         digest = meta.get("prefill_checksum", "")
-        text = book.prefill_text
-        if text is not None and template_checksum_of_text(meta["agency_code"], meta["round"], text) == digest:
+        if book.prefill_as_written:
             return meta["agency_code"], meta["round"], findings  # as the generator wrote it: untouched
         prefill = book.prefill
         if prefill is None or template_checksum(meta["agency_code"], meta["round"], prefill) != digest:
@@ -63,6 +64,7 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         sheet, typed = sheet_frames.sheet, sheet_frames.typed
         seen: dict[str, int] = {}
         id_col = spec.id_columns[-1]
+        status = {c.key for c in spec.columns if c.kind == "status"}
         canons: dict[str, list[str]] = {}  # per column, each row's value as compared, made on first use
 
         def canon_column(col_key: str) -> list[str]:
@@ -85,30 +87,55 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
 
         rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
         skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
-        compared = {k: canon_column(k) for k in set().union(*rows.values()) - skip}
-        status = {c.key for c in spec.columns if c.kind == "status"}
-        for i, row in enumerate(typed.index.tolist()):
-            rid = rids[i]
+        index = typed.index.tolist()
+        events: list[tuple[int, int, Finding]] = []  # (row position, column's place in the row, finding)
+        compared: list[int] = []  # positions of the rows compared: the first of their id, and expected
+        prefixes: set[str] | None = None
+        distinct = set(rids)
+        if len(distinct) == len(rids) and distinct <= rows.keys():  # the usual case: each row once, all expected
+            seen, compared = dict(zip(rids, index)), list(range(len(rids)))
+            rids_to_check: list[str] = []
+        else:
+            rids_to_check = rids
+        for i, rid in enumerate(rids_to_check):
             if rid in seen:
-                findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
-                                             value=rid, item=rid, column=id_col))
+                events.append((i, 0, make_finding("identity.duplicate-item", sheet=sheet.name,
+                                                  cell=sheet.cell(id_col, index[i]), value=rid, item=rid, column=id_col)))
                 continue
-            seen[rid] = row
+            seen[rid] = index[i]
             if rid not in rows:
-                if spec.extra_rows and any(k.split("#")[0] == rid.split("#")[0] for k in rows):
-                    continue  # an item the agency added in a blank row, for one of its own projects
-                findings.append(make_finding("identity.unknown-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
-                                             value=rid, item=rid, column=id_col))
+                if spec.extra_rows:
+                    if prefixes is None:
+                        prefixes = {k.split("#")[0] for k in rows}
+                    if rid.split("#")[0] in prefixes:
+                        continue  # an item the agency added in a blank row, for one of its own projects
+                events.append((i, 0, make_finding("identity.unknown-item", sheet=sheet.name,
+                                                  cell=sheet.cell(id_col, index[i]), value=rid, item=rid, column=id_col)))
                 continue
-            for col_key, want in rows[rid].items():
-                if col_key in skip:
-                    continue
-                want_c = _canon(spec.column(col_key), want, ref) if col_key in status else want
-                if compared[col_key][i] != want_c:
-                    findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
-                                                 cell=sheet.cell(col_key, row), value=sheet_frames.raw_value(row, col_key),
-                                                 item=rid, column=col_key, expected=want))
-        for rid in rows:
+            compared.append(i)
+        # a column at a time: the rows' values and the expected ones as two lists, equal in the usual case
+        wanted = [rows[rids[i]] for i in compared]
+        every_row = len(compared) == len(rids)
+        for col_key in set().union(*rows.values()) - skip:
+            values = canon_column(col_key)
+            have = values if every_row else [values[i] for i in compared]
+            want = [w.get(col_key, _ABSENT) for w in wanted]
+            if col_key in status:
+                col, memo = spec.column(col_key), {_ABSENT: _ABSENT}
+                want = [memo[w] if w in memo else memo.setdefault(w, _canon(col, w, ref)) for w in want]
+            if have == want:
+                continue
+            for at, (value, expected_value) in enumerate(zip(have, want)):
+                if expected_value is not _ABSENT and value != expected_value:
+                    i = compared[at]
+                    row_expected = rows[rids[i]]
+                    events.append((i, list(row_expected).index(col_key), make_finding(
+                        "identity.prefilled-changed", sheet=sheet.name, cell=sheet.cell(col_key, index[i]),
+                        value=sheet_frames.raw_value(index[i], col_key), item=rids[i], column=col_key,
+                        expected=row_expected[col_key])))
+        events.sort(key=lambda e: (e[0], e[1]))  # row by row, each row's columns as the template lists them
+        findings += [f for _, _, f in events]
+        for rid in rows if rids_to_check or len(seen) < len(rows) else ():
             if rid not in seen:
                 findings.append(make_finding("identity.missing-item", sheet=sheet.name, item=rid, column=id_col,
                                              expected=rid, label_th=spec.column(id_col).th,
