@@ -98,3 +98,12 @@ def test_present_tells_missing_values_from_the_rest():
              date(2021, 1, 1), pd.Timestamp("2021-01-01"), np.datetime64("2021-01-01")]
     assert [bool(present(x)) for x in missing] == [False] * len(missing)
     assert [bool(present(x)) for x in given] == [True] * len(given)
+
+
+def test_a_row_maker_gives_what_dict_of_zip_gives():
+    from toolkit.validate.view import _row_maker
+
+    for keys in (("a", "b", "c"), ("project_code", "ชื่อ", "x"), ("a b", "1x", "c'}"), ("a", "a"), ("only",)):
+        values = (1, None, "ข้อความ")[: len(keys)]
+        made = _row_maker(keys)(*values)
+        assert made == dict(zip(keys, values)) and list(made) == list(dict(zip(keys, values))), keys
