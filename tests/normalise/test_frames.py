@@ -47,6 +47,7 @@ def test_a_return_gives_the_same_frames_either_way(tmp_path, ref, monkeypatch):
     book = read_return(make_return(tmp_path, edit=edit))
     fast = {key: normalise_sheet(sheet, ref, book.date_1904) for key, sheet in book.sheets.items()}
     monkeypatch.setattr(frames, "_frame", frames._public_frame)
+    monkeypatch.setattr(frames, "_PLAIN_NUMBERS", {})  # numeric columns a cell at a time
     monkeypatch.setattr(frames, "_date_column",
                         lambda parsed: np.array(parsed, dtype="datetime64[D]").astype("datetime64[ns]"))
     for key, sheet in book.sheets.items():
@@ -56,3 +57,31 @@ def test_a_return_gives_the_same_frames_either_way(tmp_path, ref, monkeypatch):
         assert fast_findings == slow_findings
     assert any(f.rule == "value.unreadable" for f in fast["progress"][1])
     assert fast["progress"][0].typed["report_date"].notna().any()
+
+
+@pytest.mark.parametrize("kind", ["text", "longtext", "code", "status"])
+def test_a_text_column_gives_what_each_cell_gives(ref, kind):
+    """Texts and blanks are looked up all at once; a column with any other value (a number, a
+    boolean, a date) takes the path a cell at a time. Either way each cell is what ``_parse`` gives."""
+    from schemas import SHEETS
+
+    col = next(c for spec in SHEETS for c in spec.columns if c.kind == kind)
+    texts = ["  ก ข ", "-", "", "ดำเนินการแล้ว", None, "ดำเนินการแล้ว", "1001-0001"]
+    for values in (texts, texts + [12, 1.0, True, datetime(2021, 1, 1)]):
+        got, bad = frames._parse_column(col, values, [False] * len(values), ref, False, {})
+        expected = [None if v is None else frames._parse(col, v, ref, False, False) for v in values]
+        assert (got, bad) == (expected, []), values
+
+
+@pytest.mark.parametrize("values", [[1, 2.5, None, float("nan"), -0.0, 10**15], [None, None], [3, True], [1.5, "2"]])
+def test_a_numeric_column_at_once_is_the_column_a_cell_at_a_time(tmp_path, values, monkeypatch):
+    from schemas import SHEETS_BY_KEY
+    from toolkit.read.returned import LocatedSheet
+
+    spec = SHEETS_BY_KEY["progress"]
+    rows = [(10 + i, {"disbursed": v, "report_no": 1 if type(v) is float else v}) for i, v in enumerate(values)]
+    sheet = LocatedSheet.from_rows(spec, "ความก้าวหน้า", {c.key: i + 1 for i, c in enumerate(spec.columns)}, rows)
+    at_once, _ = normalise_sheet(sheet, None, False)
+    monkeypatch.setattr(frames, "_PLAIN_NUMBERS", {})
+    one_by_one, _ = normalise_sheet(sheet, None, False)
+    pd.testing.assert_frame_equal(at_once.typed, one_by_one.typed)

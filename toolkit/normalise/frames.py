@@ -133,7 +133,11 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
                 return then(clean_text(value))
             # the texts cleaned together (a column of narratives: ~600 distinct texts a return)
             seen = {v: then(text) for v, text in clean_texts(distinct).items()}
-        return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
+        seen[None] = None  # blanks; any other value (a number in a text column) is no key: KeyError
+        try:
+            return list(map(seen.__getitem__, values)), []  # texts and blanks only: no Python step per cell
+        except KeyError:
+            return [seen[v] if type(v) is str else None if v is None else parse(v) for v in values], []
     else:
         quick = [_SLOW] * len(values)
     bad: list[int] = []
@@ -146,6 +150,11 @@ def _parse_column(col: Column, values: list[object], percent: list[bool], ref: R
                 quick[i] = None
     return quick, bad
 
+
+#: per numeric kind, the types of the cells a column converts at once when it holds no other
+#: (whole numbers only in "int" columns: a fraction there is unreadable)
+_PLAIN_NUMBERS = {"int": frozenset({int, type(None)}), "number": frozenset({int, float, type(None)}),
+                  "money": frozenset({int, float, type(None)}), "percent": frozenset({int, float, type(None)})}
 
 #: what a fast path leaves to ``_parse``
 _SLOW = object()
@@ -209,6 +218,13 @@ def normalise_sheet(sheet: LocatedSheet, ref: Reference, date_1904: bool = False
     for position, col in enumerate(spec.columns):
         percent = ([sheet.is_percent(col.key, r) for r in sheet.excel_rows] if col.kind == "percent"
                    and sheet.percent_cells else no_percent)  # most sheets show no cell as a percentage
+        plain = _PLAIN_NUMBERS.get(col.kind)
+        if plain is not None and plain.issuperset(map(type, raw_columns[col.key])) \
+                and (col.kind != "percent" or not any(percent)):
+            # numbers and blanks only (most numeric columns): numpy converts the column at once, None
+            # and NaN to NaN, as the quick path below and the float array after it do a cell at a time
+            typed.append(np.array(raw_columns[col.key], dtype=np.float64))
+            continue
         parsed, bad = _parse_column(col, raw_columns[col.key], percent, ref, date_1904, statuses)
         unreadable += [(i, position) for i in bad]
         dtype = KINDS[col.kind]
