@@ -922,8 +922,8 @@ def machine() -> dict[str, Any]:
 
 
 #: what the figures depend on: the reader, the frames, the checks, the two stacks compared, the writer
-_MEASURED_LIBRARIES = ("python-calamine", "google-re2", "zlib-ng", "numpy", "pandas", "pandera", "openpyxl",
-                       "frictionless", "xlsxwriter")
+_MEASURED_LIBRARIES = ("python-calamine", "google-re2", "zlib-ng", "orjson", "numpy", "pandas", "pandera",
+                       "openpyxl", "frictionless", "xlsxwriter")
 
 
 def library_versions() -> dict[str, str | None]:

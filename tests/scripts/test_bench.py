@@ -43,7 +43,7 @@ def test_report_has_machine_runs_and_targets(report: dict) -> None:
     from importlib.metadata import version
     libraries = report["machine"]["libraries"]
     assert libraries["python-calamine"] == version("python-calamine") and libraries["pandera"] == version("pandera")
-    assert set(libraries) >= {"numpy", "pandas", "frictionless", "openpyxl", "xlsxwriter", "google-re2"}
+    assert set(libraries) >= {"numpy", "pandas", "frictionless", "openpyxl", "xlsxwriter", "google-re2", "orjson"}
     for name in ("per_return_cpu_ms<=40", "vs_frictionless>=10x", "vs_naive>=6x", "within_2x_bare_read",
                  "master_write>=80%_of_bare", "merge_after_one_more_rereads_nothing"):
         assert isinstance(report["targets"][name]["met"], bool), name
