@@ -332,11 +332,11 @@ def _closest_district(names: tuple[str, ...], token: str) -> tuple[float, str]:
 @cross_rule
 def reference_names(v: "ReturnView") -> Iterator["Finding"]:
     districts = tuple(d.name_th for d in v.ref.districts.values())
-    names = sorted(districts, key=len, reverse=True)
+    names = tuple(sorted(districts, key=len, reverse=True))
     canonical_groups = {th for th, _, _ in v.ref.groups.values()}
     for key, columns in _TEXT_COLUMNS.items():
         spec_id = v.frame(key).columns[0]
-        for row, r in v.rows(key):
+        for row, r in v.rows_holding(key, columns, ("สำนักงานเขต", "กลุ่ม")):  # what both patterns need
             for col in columns:
                 text = r[col]
                 if not _present(text):
@@ -344,7 +344,7 @@ def reference_names(v: "ReturnView") -> Iterator["Finding"]:
                 text, seen = str(text), set()
                 for m in _DISTRICT_OFFICE.finditer(text) if "สำนักงานเขต" in text else ():
                     token = m.group(1)
-                    if any(token.startswith(n) for n in names) or token in seen:
+                    if token.startswith(names) or token in seen:
                         continue
                     ratio, suggestion = _closest_district(districts, token)
                     if ratio >= v.settings.name_match_cutoff:
@@ -456,7 +456,7 @@ def _share_findings(text: str) -> Iterator[tuple[str, int, int, float]]:
 def counts_and_percents(v: "ReturnView") -> Iterator["Finding"]:
     for key, columns in _TEXT_COLUMNS.items():
         first = v.frame(key).columns[0]
-        for row, r in v.rows(key):
+        for row, r in v.rows_holding(key, columns, ("ร้อยละ",)):
             for col in columns:
                 if not _present(r[col]) or "ร้อยละ" not in str(r[col]):  # both share patterns need it
                     continue

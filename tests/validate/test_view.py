@@ -107,3 +107,24 @@ def test_a_row_maker_gives_what_dict_of_zip_gives():
         values = (1, None, "ข้อความ")[: len(keys)]
         made = _row_maker(keys)(*values)
         assert made == dict(zip(keys, values)) and list(made) == list(dict(zip(keys, values))), keys
+
+
+_TEXTS = st.one_of(st.none(), st.lists(st.sampled_from(["ร้อยละ", "ร้อย", "ละ", "กลุ่ม", "สำนักงานเขต", "เขต", "\x00", " ",
+                                                         "x", "๕"]), max_size=6).map("".join))
+
+
+@settings(max_examples=200, deadline=None)
+@given(notes=st.lists(_TEXTS, max_size=30), others=st.lists(_TEXTS, max_size=30),
+       codes=st.lists(st.sampled_from(["P-1", "P-2", None]), max_size=30))
+def test_rows_holding_a_word_are_the_rows_a_test_per_text_finds(notes, others, codes):
+    n = min(len(notes), len(others), len(codes))
+    for ids in (["P-1"] * n, codes[:n]):  # the rows as the typed frame, and with rows left out
+        typed = pd.DataFrame({"project_code": pd.array(ids, dtype=object), "report_no": [1.0] * n,
+                              "narrative": pd.array(notes[:n], dtype=object),
+                              "problems": pd.array(others[:n], dtype=object)}, index=pd.RangeIndex(4, 4 + n))
+        view = ReturnView({"progress": SheetFrames(None, typed, typed)}, None, None)
+        for columns, words in ((("narrative", "problems"), ("สำนักงานเขต", "กลุ่ม")), (("narrative",), ("ร้อยละ",)),
+                               (("problems",), ("x", "ละ"))):
+            expected = [(row, r) for row, r in view.rows("progress")
+                        if any(type(r[c]) is str and any(w in r[c] for w in words) for c in columns)]
+            assert view.rows_holding("progress", columns, words) == expected, (columns, words)
