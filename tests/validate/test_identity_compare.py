@@ -18,48 +18,45 @@ from toolkit.findings import make_finding
 
 def _row_by_row(frames, expected, ref):
     """The comparison as it was written before: each row, then each of its pre-filled columns."""
-    findings = []
-    for key, rows in expected.items():
-        if key not in frames:
+    return [f for key, rows in expected.items() if key in frames for f in _sheet_row_by_row(key, rows, frames[key], ref)]
+
+
+def _sheet_row_by_row(key, rows, sheet_frames, ref):
+    spec, sheet, typed = SHEETS_BY_KEY[key], sheet_frames.sheet, sheet_frames.typed
+    id_col, findings, seen = spec.id_columns[-1], [], {}
+
+    def canon_column(col_key):
+        return [_canon(spec.column(col_key), v, ref) for v in typed[col_key].tolist()]
+
+    rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
+    skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
+    compared = {k: canon_column(k) for k in set().union(*rows.values()) - skip}
+    status = {c.key for c in spec.columns if c.kind == "status"}
+    for i, row in enumerate(typed.index.tolist()):
+        rid = rids[i]
+        if rid in seen:
+            findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
+                                         value=rid, item=rid, column=id_col))
             continue
-        spec, sheet_frames = SHEETS_BY_KEY[key], frames[key]
-        sheet, typed = sheet_frames.sheet, sheet_frames.typed
-        seen = {}
-        id_col = spec.id_columns[-1]
-
-        def canon_column(col_key):
-            return [_canon(spec.column(col_key), v, ref) for v in typed[col_key].tolist()]
-
-        rids = ["#".join(parts) for parts in zip(*(canon_column(k) for k in spec.id_columns))]
-        skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
-        compared = {k: canon_column(k) for k in set().union(*rows.values()) - skip}
-        status = {c.key for c in spec.columns if c.kind == "status"}
-        for i, row in enumerate(typed.index.tolist()):
-            rid = rids[i]
-            if rid in seen:
-                findings.append(make_finding("identity.duplicate-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
-                                             value=rid, item=rid, column=id_col))
+        seen[rid] = row
+        if rid not in rows:
+            if spec.extra_rows and any(k.split("#")[0] == rid.split("#")[0] for k in rows):
                 continue
-            seen[rid] = row
-            if rid not in rows:
-                if spec.extra_rows and any(k.split("#")[0] == rid.split("#")[0] for k in rows):
-                    continue
-                findings.append(make_finding("identity.unknown-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
-                                             value=rid, item=rid, column=id_col))
+            findings.append(make_finding("identity.unknown-item", sheet=sheet.name, cell=sheet.cell(id_col, row),
+                                         value=rid, item=rid, column=id_col))
+            continue
+        for col_key, want in rows[rid].items():
+            if col_key in skip:
                 continue
-            for col_key, want in rows[rid].items():
-                if col_key in skip:
-                    continue
-                want_c = _canon(spec.column(col_key), want, ref) if col_key in status else want
-                if compared[col_key][i] != want_c:
-                    findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
-                                                 cell=sheet.cell(col_key, row), value=sheet_frames.raw_value(row, col_key),
-                                                 item=rid, column=col_key, expected=want))
-        for rid in rows:
-            if rid not in seen:
-                findings.append(make_finding("identity.missing-item", sheet=sheet.name, item=rid, column=id_col,
-                                             expected=rid, label_th=spec.column(id_col).th,
-                                             label_en=spec.column(id_col).en))
+            want_c = _canon(spec.column(col_key), want, ref) if col_key in status else want
+            if compared[col_key][i] != want_c:
+                findings.append(make_finding("identity.prefilled-changed", sheet=sheet.name,
+                                             cell=sheet.cell(col_key, row), value=sheet_frames.raw_value(row, col_key),
+                                             item=rid, column=col_key, expected=want))
+    for rid in rows:
+        if rid not in seen:
+            findings.append(make_finding("identity.missing-item", sheet=sheet.name, item=rid, column=id_col,
+                                         expected=rid, label_th=spec.column(id_col).th, label_en=spec.column(id_col).en))
     return findings
 
 
