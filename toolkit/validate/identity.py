@@ -89,30 +89,30 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
         skip = {c.key for c in spec.columns if c.editable} | set(spec.id_columns)
         index = typed.index.tolist()
         events: list[tuple[int, int, Finding]] = []  # (row position, column's place in the row, finding)
-        compared: list[int] = []  # positions of the rows compared: the first of their id, and expected
-        prefixes: set[str] | None = None
         distinct = set(rids)
         if len(distinct) == len(rids) and distinct <= rows.keys():  # the usual case: each row once, all expected
             seen, compared = dict(zip(rids, index)), list(range(len(rids)))
-            rids_to_check: list[str] = []
         else:
-            rids_to_check = rids
-        for i, rid in enumerate(rids_to_check):
-            if rid in seen:
-                events.append((i, 0, make_finding("identity.duplicate-item", sheet=sheet.name,
-                                                  cell=sheet.cell(id_col, index[i]), value=rid, item=rid, column=id_col)))
-                continue
-            seen[rid] = index[i]
-            if rid not in rows:
-                if spec.extra_rows:
-                    if prefixes is None:
-                        prefixes = {k.split("#")[0] for k in rows}
-                    if rid.split("#")[0] in prefixes:
-                        continue  # an item the agency added in a blank row, for one of its own projects
-                events.append((i, 0, make_finding("identity.unknown-item", sheet=sheet.name,
-                                                  cell=sheet.cell(id_col, index[i]), value=rid, item=rid, column=id_col)))
-                continue
-            compared.append(i)
+            compared = []  # positions of the rows compared: the first of their id, and expected
+            prefixes: set[str] | None = None
+            for i, rid in enumerate(rids):
+                if rid in seen:
+                    events.append((i, 0, make_finding("identity.duplicate-item", sheet=sheet.name,
+                                                      cell=sheet.cell(id_col, index[i]), value=rid, item=rid,
+                                                      column=id_col)))
+                    continue
+                seen[rid] = index[i]
+                if rid not in rows:
+                    if spec.extra_rows:
+                        if prefixes is None:
+                            prefixes = {k.split("#")[0] for k in rows}
+                        if rid.split("#")[0] in prefixes:
+                            continue  # an item the agency added in a blank row, for one of its own projects
+                    events.append((i, 0, make_finding("identity.unknown-item", sheet=sheet.name,
+                                                      cell=sheet.cell(id_col, index[i]), value=rid, item=rid,
+                                                      column=id_col)))
+                    continue
+                compared.append(i)
         # a column at a time: the rows' values and the expected ones as two lists, equal in the usual case
         wanted = [rows[rids[i]] for i in compared]
         every_row = len(compared) == len(rids)
@@ -135,7 +135,7 @@ def compare_to_expected(frames: dict[str, SheetFrames], expected: dict[str, dict
                         expected=row_expected[col_key])))
         events.sort(key=lambda e: (e[0], e[1]))  # row by row, each row's columns as the template lists them
         findings += [f for _, _, f in events]
-        for rid in rows if rids_to_check or len(seen) < len(rows) else ():
+        for rid in rows if not rows.keys() <= seen.keys() else ():  # a pass only when a row is missing
             if rid not in seen:
                 findings.append(make_finding("identity.missing-item", sheet=sheet.name, item=rid, column=id_col,
                                              expected=rid, label_th=spec.column(id_col).th,

@@ -113,16 +113,20 @@ class ReturnView:
         def build() -> list[Row]:
             frame = self.frame(key)
             keys = list(frame.columns)
-            if key in self.frames and frame is self.frames[key].typed:
-                columns = [self.frames[key].column(k) for k in keys]  # the arrays it was built from: no pandas
-            else:  # rows left out, or the sheet missing
-                columns = [frame[k].to_numpy() for k in keys]
-            cells = [_python_values(values) for values in columns]
+            cells = [_python_values(self._array(key, k)) for k in keys]
             index = frame.index.tolist()
             if not cells:
                 return [(row, {}) for row in index]
             return list(zip(index, map(_row_maker(tuple(keys)), *cells)))
         return self._once(("rows", key), build)
+
+    def _array(self, key: str, column: str) -> np.ndarray:
+        """Column ``column`` of ``frame(key)`` as an array: the one the typed frame was built from when
+        no row was left out (no pandas), else the frame's (rows left out, or the sheet missing)."""
+        frame = self.frame(key)
+        if key in self.frames and frame is self.frames[key].typed:
+            return self.frames[key].column(column)
+        return frame[column].to_numpy()
 
     def groups(self, key: str, by: str, order: str) -> list[tuple[str, list[Row]]]:
         """The rows of ``frame(key)`` grouped by column ``by`` (groups in order of first appearance,
@@ -160,11 +164,7 @@ class ReturnView:
         """Column ``column`` of ``rows(key)`` as one text, each value followed by a NUL (none: an empty
         text), and where each value starts in it (the last entry: the end)."""
         def build() -> tuple[str, list[int]]:
-            if key in self.frames and self.frame(key) is self.frames[key].typed:
-                values = self.frames[key].column(column).tolist()  # the rows' values, from their array
-            else:
-                values = [r[column] for _, r in self.rows(key)]
-            texts = [v if type(v) is str else "" for v in values]
+            texts = [v if type(v) is str else "" for v in self._array(key, column).tolist()]
             starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
             return "\x00".join(texts) + "\x00", starts
         return self._once(("joined", key, column), build)
